@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Command-line helpers.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+void
+cli_version(FILE *out, const char *prog)
+{
+	fprintf(out, "%s (cpo) %s\n", prog, CPO_VERSION);
+}
+
+void
+cli_usage(const struct diag *d, const char *synopsis)
+{
+	fprintf(d->out, "usage: %s\n", synopsis);
+}
+
+void
+cli_bad_option(const struct diag *d, int c, char **argv, int optind,
+    int optopt, const char *synopsis)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	size_t len = strcspn(arg, "=");
+	char shortopt[3] = { '-', (char)optopt, '\0' };
+
+	/* A short option may sit inside a group like -xz; name it alone. */
+	if (strncmp(arg, "--", 2) != 0 && optopt != 0) {
+		arg = shortopt;
+		len = 2;
+	}
+	if (c == ':')
+		diag_msg(d, "option '%.*s' requires an argument", (int)len, arg);
+	else
+		diag_msg(d, "unknown option '%.*s'", (int)len, arg);
+	cli_usage(d, synopsis);
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Command-line helpers shared by the programs: the version line and the
+ * messages for options getopt_long could not parse (getopt's own messages
+ * are turned off so that every diagnostic has the one cpo shape).
+ */
+#ifndef CPO_CLI_H
+#define CPO_CLI_H
+
+#include <stdio.h>
+
+#include "diag.h"
+
+#define CPO_VERSION "0.1.0"
+
+/* Prints "PROG (cpo) VERSION" and a newline to out. */
+void cli_version(FILE *out, const char *prog);
+
+/*
+ * Reports what getopt_long returned as c ('?' for an unknown option, ':'
+ * for a missing argument; the optstring must start with ':'), given argv,
+ * optind and optopt as it left them, followed by "usage: SYNOPSIS".
+ */
+void cli_bad_option(const struct diag *d, int c, char **argv, int optind,
+    int optopt, const char *synopsis);
+
+/* Prints "usage: SYNOPSIS" on the diagnostics stream. */
+void cli_usage(const struct diag *d, const char *synopsis);
+
+#endif

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NDJSON reader on top of lineio and json.
+ */
+#include "ndjson.h"
+
+int
+ndjson_open(struct ndjson_reader *r, const char *path)
+{
+	r->line = NULL;
+	r->len = 0;
+	return lineio_open(&r->in, path);
+}
+
+void
+ndjson_open_fd(struct ndjson_reader *r, int fd, int owns_fd, const char *pre,
+    size_t prelen)
+{
+	r->line = NULL;
+	r->len = 0;
+	lineio_open_fd(&r->in, fd, owns_fd, pre, prelen);
+}
+
+static int
+is_blank(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			return 0;
+	return 1;
+}
+
+enum ndjson_status
+ndjson_next(struct ndjson_reader *r, cJSON **rec, struct buf *why)
+{
+	size_t col;
+	int rc;
+
+	*rec = NULL;
+	do {
+		rc = lineio_next(&r->in, &r->line, &r->len);
+		if (rc <= 0)
+			return rc < 0 ? NDJSON_IOERR : NDJSON_EOF;
+	} while (is_blank(r->line, r->len));
+	*rec = json_parse(r->line, r->len, &col);
+	if (*rec == NULL) {
+		if (r->in.no_newline)
+			buf_printf(why, "invalid JSON at column %zu "
+			    "(last line has no newline: input cut short?)", col);
+		else
+			buf_printf(why, "invalid JSON at column %zu", col);
+		return NDJSON_BAD;
+	}
+	if (!cJSON_IsObject(*rec)) {
+		buf_printf(why, "expected a JSON object, got %s",
+		    json_type_name(*rec));
+		json_free(*rec);
+		*rec = NULL;
+		return NDJSON_BAD;
+	}
+	return NDJSON_RECORD;
+}
+
+void
+ndjson_release(struct ndjson_reader *r)
+{
+	lineio_release(&r->in);
+}

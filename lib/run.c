@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Record accounting and output. Standard output gets a large buffer because
+ * the programs write many short lines; write errors are checked on every
+ * write and again at close, since a full disk may only show at fflush.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "jsonw.h"
+#include "run.h"
+#include "status.h"
+#include "utf8.h"
+
+enum { OUT_BUFSIZE = 1 << 16 };
+
+void
+run_init(struct run *r, const char *prog)
+{
+	memset(r, 0, sizeof(*r));
+	diag_init(&r->diag, prog, stderr);
+	r->out = stdout;
+	setvbuf(stdout, NULL, _IOFBF, OUT_BUFSIZE);
+	buf_init(&r->scratch);
+}
+
+int
+run_open_rejects(struct run *r, const char *path)
+{
+	r->rejects = fopen(path, "w");
+	if (r->rejects == NULL)
+		return -1;
+	r->rejects_path = path;
+	return 0;
+}
+
+void
+run_read(struct run *r)
+{
+	r->nread++;
+}
+
+static void
+write_failed(struct run *r, const char *what)
+{
+	if (!r->write_error)
+		diag_in(&r->diag, what, "write error: %s", strerror(errno));
+	r->write_error = 1;
+}
+
+int
+run_write(struct run *r, const char *rec, size_t len)
+{
+	if (r->write_error)
+		return -1;
+	if (fwrite(rec, 1, len, r->out) != len || putc('\n', r->out) == EOF) {
+		write_failed(r, "<stdout>");
+		return -1;
+	}
+	r->nwritten++;
+	return 0;
+}
+
+/* Appends s as a JSON string, replacing invalid UTF-8 with U+FFFD. */
+static void
+string_lossy(struct buf *b, const char *s, size_t len)
+{
+	struct buf clean;
+	size_t i = 0, ok;
+
+	if (utf8_valid_prefix(s, len) == len) {
+		jsonw_string(b, s, len);
+		return;
+	}
+	buf_init(&clean);
+	while (i < len) {
+		ok = utf8_valid_prefix(s + i, len - i);
+		buf_add(&clean, s + i, ok);
+		i += ok;
+		if (i < len) {
+			buf_add(&clean, "\xef\xbf\xbd", 3);
+			i++;
+		}
+	}
+	jsonw_string(b, clean.data, clean.len);
+	buf_release(&clean);
+}
+
+int
+run_reject(struct run *r, const char *file, unsigned long line,
+    const char *raw, size_t rawlen, const struct reasons *why)
+{
+	struct buf *b = &r->scratch;
+	size_t i;
+
+	r->nrejected++;
+	for (i = 0; i < why->n; i++)
+		diag_at(&r->diag, file, line, "%s", reasons_get(why, i));
+	if (why->dropped > 0)
+		diag_at(&r->diag, file, line, "%zu more problems not shown",
+		    why->dropped);
+	if (r->rejects != NULL) {
+		buf_reset(b);
+		buf_putc(b, '{');
+		jsonw_key(b, "file");
+		jsonw_string(b, file, strlen(file));
+		buf_putc(b, ',');
+		jsonw_key(b, "line");
+		jsonw_int(b, (long long)line);
+		buf_putc(b, ',');
+		jsonw_key(b, "reasons");
+		buf_putc(b, '[');
+		for (i = 0; i < why->n; i++) {
+			const char *m = reasons_get(why, i);
+
+			if (i > 0)
+				buf_putc(b, ',');
+			string_lossy(b, m, strlen(m));
+		}
+		buf_add(b, "],", 2);
+		jsonw_key(b, "input");
+		string_lossy(b, raw, rawlen);
+		buf_add(b, "}\n", 2);
+		if (fwrite(b->data, 1, b->len, r->rejects) != b->len)
+			write_failed(r, r->rejects_path);
+	}
+	return r->strict || r->write_error;
+}
+
+int
+run_finish(struct run *r)
+{
+	if (r->nrejected > 0)
+		diag_msg(&r->diag, "%lu read, %lu written, %lu rejected",
+		    r->nread, r->nwritten, r->nrejected);
+	if (r->rejects != NULL && fclose(r->rejects) == EOF)
+		write_failed(r, r->rejects_path);
+	if (fflush(r->out) == EOF || ferror(r->out))
+		write_failed(r, "<stdout>");
+	buf_release(&r->scratch);
+	if (r->write_error)
+		return CPO_EXIT_IO;
+	return r->nrejected > 0 ? CPO_EXIT_REJECTED : CPO_EXIT_OK;
+}
