@@ -57,14 +57,7 @@ emit(struct validation *v, int bad, const char *id, size_t idlen,
 	unsigned long first;
 
 	if (!bad && idset_add(&v->ids, id, idlen, line, &first)) {
-		struct buf msg;
-
-		buf_init(&msg);
-		buf_puts(&msg, "field 'customer_id': duplicate value ");
-		diag_quote(&msg, id, idlen);
-		buf_printf(&msg, ", first seen on line %lu", first);
-		reasons_add_buf(&v->why, &msg);
-		buf_release(&msg);
+		customer_duplicate(&v->why, id, idlen, first);
 		bad = 1;
 	}
 	if (bad)

@@ -424,3 +424,17 @@ customer_from_json(const struct customer_rules *rules, const cJSON *rec,
 	*idlen = strlen(*id);
 	return bad ? -1 : 0;
 }
+
+void
+customer_duplicate(struct reasons *why, const char *id, size_t len,
+    unsigned long first_line)
+{
+	struct buf msg;
+
+	buf_init(&msg);
+	buf_puts(&msg, "field 'customer_id': duplicate value ");
+	diag_quote(&msg, id, len);
+	buf_printf(&msg, ", first seen on line %lu", first_line);
+	reasons_add_buf(why, &msg);
+	buf_release(&msg);
+}

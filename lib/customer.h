@@ -89,4 +89,10 @@ int customer_from_csv(const struct customer_rules *rules,
 int customer_from_json(const struct customer_rules *rules, const cJSON *rec,
     struct buf *out, struct reasons *why, const char **id, size_t *idlen);
 
+/*
+ * Adds the reason for a customer_id (len bytes) already seen on first_line.
+ */
+void customer_duplicate(struct reasons *why, const char *id, size_t len,
+    unsigned long first_line);
+
 #endif

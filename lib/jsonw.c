@@ -4,8 +4,9 @@
  * "Number::toString", steps for radix 10); the shortest digits come from
  * printing with 15, 16 and then 17 significant digits and keeping the first
  * that reads back exactly, which is shortest because any decimal of 15 or
- * fewer digits identifies its double uniquely.
+ * fewer digits identifies a normal double uniquely (DBL_DIG).
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,7 +142,11 @@ jsonw_format_double(double d, char *out)
 		memcpy(out, "0", 2);
 		return 1;
 	}
-	for (prec = 15; prec <= 17; prec++) {
+	/*
+	 * Subnormals carry fewer than 15 significant digits, so for them the
+	 * search has to start from one digit.
+	 */
+	for (prec = fabs(d) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
 		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, d);
 		if (prec == 17 || strtod(tmp, NULL) == d)
 			break;
