@@ -19,25 +19,35 @@ LIBSRC = lib/buf.c lib/cli.c lib/csv.c lib/customer.c lib/diag.c lib/hash.c \
 	lib/timefmt.c lib/utf8.c lib/xalloc.c
 LIBHDR = $(LIBSRC:.c=.h) lib/status.h
 
+GENSRC =
+
 OBJ = build/obj
-LIBOBJ = $(LIBSRC:lib/%.c=$(OBJ)/lib/%.o)
+LIBOBJ = $(LIBSRC:lib/%.c=$(OBJ)/lib/%.o) $(GENSRC:%.c=$(OBJ)/%.o)
 LIBA = build/libcpo.a
 
 ASAN = build/asan
-ASAN_LIBOBJ = $(LIBSRC:lib/%.c=$(ASAN)/obj/lib/%.o)
+ASAN_LIBOBJ = $(LIBSRC:lib/%.c=$(ASAN)/obj/lib/%.o) \
+	$(GENSRC:%.c=$(ASAN)/obj/%.o)
 ASAN_LIBA = $(ASAN)/libcpo.a
 ASAN_BIN = $(PROGS:%=$(ASAN)/bin/%)
 
 # Tools the targets need, as command:package for scripts/ensure-packages.
 TEST_TOOLS = bats:bats jq:jq mandoc:mandoc
-BENCH_TOOLS = mlr:miller jq:jq python3:python3 hyperfine:hyperfine
+BENCH_TOOLS = mlr:miller jq:jq python3:python3 hyperfine:hyperfine \
+	file=/usr/bin/time:time
 
 all: $(BIN)
 
 include mk/deps.mk
 
+# The compiler itself may need installing (musl-gcc comes with musl-tools).
+build/.musl-tools:
+	scripts/ensure-packages $(CC):musl-tools
+	@mkdir -p $(@D)
+	touch $@
+
 # Every object depends on every header: blunt, but never stale (sbase).
-$(OBJ)/%.o: %.c $(LIBHDR) $(DEPS_STAMP)
+$(OBJ)/%.o: %.c $(LIBHDR) config.mk $(DEPS_STAMP) | build/.musl-tools
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(DEPS_CPPFLAGS) $(CFLAGS) -c $< -o $@
 
@@ -51,7 +61,7 @@ bin/%: $(OBJ)/cmd/%.o $(LIBA)
 	$(CC) $(CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(DEPS_LIBS) $(LDLIBS)
 	@! readelf -l $@ | grep -q INTERP || { echo "$@ is not static" >&2; rm -f $@; exit 1; }
 
-$(ASAN)/obj/%.o: %.c $(LIBHDR) $(ASAN_DEPS_STAMP)
+$(ASAN)/obj/%.o: %.c $(LIBHDR) config.mk $(ASAN_DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(ASAN_CC) $(CPPFLAGS) $(ASAN_DEPS_CPPFLAGS) $(ASAN_CFLAGS) -c $< -o $@
 
@@ -63,10 +73,14 @@ $(ASAN)/bin/%: $(ASAN)/obj/cmd/%.o $(ASAN_LIBA)
 	@mkdir -p $(@D)
 	$(ASAN_CC) $(ASAN_LDFLAGS) -o $@ $< $(ASAN_LIBA) $(ASAN_DEPS_LIBS) $(LDLIBS)
 
+# A test-only program that prints library results for tests/lib.bats.
+build/lib-check: $(OBJ)/tests/unit/lib-check.o $(LIBA)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(DEPS_LIBS) $(LDLIBS)
+
 tools-test:
 	scripts/ensure-packages $(TEST_TOOLS)
 
-test: $(BIN) tools-test
+test: $(BIN) build/lib-check tools-test
 	mandoc -T lint -W warning $(MAN1) $(MAN7)
 	CPO_BIN=$(CURDIR)/bin bats tests
 
@@ -81,11 +95,15 @@ demo: $(BIN)
 	@printf 'validated %s customers into out/demo/customers.ndjson\n' \
 	    "$$(wc -l < out/demo/customers.ndjson)"
 
-bench: $(BIN) build/gen-customers
+# make bench BENCH=validate runs only the benchmarks named (see bench/run).
+bench: $(BIN) build/gen-customers build/retrieve-bench
 	scripts/ensure-packages $(BENCH_TOOLS)
-	bench/run
+	bench/run $(BENCH)
 
 build/gen-customers: $(OBJ)/bench/gen-customers.o $(LIBA)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(DEPS_LIBS) $(LDLIBS)
+
+build/retrieve-bench: $(OBJ)/bench/retrieve-bench.o $(LIBA)
 	$(CC) $(CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(DEPS_LIBS) $(LDLIBS)
 
 install: $(BIN)
@@ -106,7 +124,8 @@ lint: $(BIN) tools-test
 # clean keeps the dependency builds (slow, and not ours); distclean doesn't.
 clean:
 	rm -rf bin $(OBJ) $(LIBA) $(ASAN)/obj $(ASAN)/bin $(ASAN_LIBA) \
-	    build/gen-customers out
+	    build/gen-customers build/lib-check build/retrieve-bench build/gen \
+	    out
 
 distclean: clean
 	rm -rf build

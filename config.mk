@@ -12,7 +12,7 @@ OPT = -O2
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla
 CFLAGS = -std=c11 $(OPT) $(WARN) -ffunction-sections -fdata-sections
-CPPFLAGS = -D_DEFAULT_SOURCE -Ilib
+CPPFLAGS = -D_DEFAULT_SOURCE -DCPO_VERSION=\"$(VERSION)\" -Ilib
 LDFLAGS = -static -Wl,--gc-sections -s
 LDLIBS = -lm
 

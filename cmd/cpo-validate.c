@@ -34,6 +34,7 @@ static const char help[] =
 
 struct options {
 	const char *format;
+	const char *tiers;
 	const char *rejects_path;
 	const char *input;
 	int strict;
@@ -56,10 +57,13 @@ emit(struct validation *v, int bad, const char *id, size_t idlen,
 {
 	unsigned long first;
 
-	if (!bad && idset_add(&v->ids, id, idlen, line, &first)) {
+	/* Only written records claim their id, so a rejected row's id is free. */
+	if (id != NULL && idset_find(&v->ids, id, idlen, &first)) {
 		customer_duplicate(&v->why, id, idlen, first);
 		bad = 1;
 	}
+	if (!bad)
+		idset_add(&v->ids, id, idlen, line, &first);
 	if (bad)
 		return run_reject(&v->run, v->name, line, raw, rawlen, &v->why);
 	return run_write(&v->run, v->out.data, v->out.len) < 0;
@@ -188,12 +192,11 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct options opt = { "auto", NULL, "-", 0 };
+	struct options opt = { "auto", NULL, NULL, "-", 0 };
 	struct validation v;
 	int c, rc;
 
 	run_init(&v.run, "cpo-validate");
-	customer_rules_init(&v.rules);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":f:t:r:shV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -201,12 +204,7 @@ main(int argc, char **argv)
 			opt.format = optarg;
 			break;
 		case 't':
-			if (customer_rules_set_tiers(&v.rules, optarg) < 0) {
-				diag_in(&v.run.diag, "--tiers", "expected a "
-				    "comma-separated list of names, got '%s'",
-				    optarg);
-				return CPO_EXIT_USAGE;
-			}
+			opt.tiers = optarg;
 			break;
 		case 'r':
 			opt.rejects_path = optarg;
@@ -237,12 +235,24 @@ main(int argc, char **argv)
 	    strcmp(opt.format, "auto") != 0) {
 		diag_in(&v.run.diag, "--format", "expected csv, ndjson or auto, "
 		    "got '%s'", opt.format);
+		cli_usage(&v.run.diag, synopsis);
+		return CPO_EXIT_USAGE;
+	}
+	customer_rules_init(&v.rules);
+	if (opt.tiers != NULL &&
+	    customer_rules_set_tiers(&v.rules, opt.tiers) < 0) {
+		diag_in(&v.run.diag, "--tiers", "expected a comma-separated "
+		    "list of at most %d names, got '%s'", CUSTOMER_TIERS_MAX,
+		    opt.tiers);
+		cli_usage(&v.run.diag, synopsis);
+		customer_rules_release(&v.rules);
 		return CPO_EXIT_USAGE;
 	}
 	v.run.strict = opt.strict;
 	if (opt.rejects_path != NULL &&
 	    run_open_rejects(&v.run, opt.rejects_path) < 0) {
 		diag_in(&v.run.diag, opt.rejects_path, "%s", strerror(errno));
+		customer_rules_release(&v.rules);
 		return CPO_EXIT_IO;
 	}
 	v.name = input_name(opt.input);

@@ -23,15 +23,16 @@ void
 cli_bad_option(const struct diag *d, int c, char **argv, int optind,
     int optopt, const char *synopsis)
 {
-	const char *arg = optind > 0 ? argv[optind - 1] : "";
-	size_t len = strcspn(arg, "=");
+	const char *arg = optind > 0 && argv[optind - 1] != NULL ?
+	    argv[optind - 1] : "";
 	char shortopt[3] = { '-', (char)optopt, '\0' };
+	size_t len;
 
 	/* A short option may sit inside a group like -xz; name it alone. */
 	if (strncmp(arg, "--", 2) != 0 && optopt != 0) {
 		arg = shortopt;
-		len = 2;
 	}
+	len = strcspn(arg, "=");
 	if (c == ':')
 		diag_msg(d, "option '%.*s' requires an argument", (int)len, arg);
 	else

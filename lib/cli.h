@@ -11,7 +11,10 @@
 
 #include "diag.h"
 
-#define CPO_VERSION "0.1.0"
+/* CPO_VERSION comes from config.mk, through the compiler's command line. */
+#ifndef CPO_VERSION
+#error "CPO_VERSION is not defined: build with the project's Makefile"
+#endif
 
 /* Prints "PROG (cpo) VERSION" and a newline to out. */
 void cli_version(FILE *out, const char *prog);
@@ -19,7 +22,9 @@ void cli_version(FILE *out, const char *prog);
 /*
  * Reports what getopt_long returned as c ('?' for an unknown option, ':'
  * for a missing argument; the optstring must start with ':'), given argv,
- * optind and optopt as it left them, followed by "usage: SYNOPSIS".
+ * optind and optopt as it left them, followed by "usage: SYNOPSIS". musl
+ * may leave optind at argc + 1 after a short option lacking its argument;
+ * that is handled.
  */
 void cli_bad_option(const struct diag *d, int c, char **argv, int optind,
     int optopt, const char *synopsis);

@@ -368,13 +368,19 @@ field_json(const struct customer_rules *rules, enum customer_field f,
 		    strlen(v->valuestring), out, why);
 	if (!cJSON_IsNumber(v) || (spec[f].kind != K_INT &&
 	    spec[f].kind != K_NUMBER)) {
-		reasons_add(why, "field '%s': expected a %s, got %s", name,
-		    spec[f].kind == K_INT ? "integer" :
-		    spec[f].kind == K_NUMBER ? "number" : "string",
+		reasons_add(why, "field '%s': expected %s, got %s", name,
+		    spec[f].kind == K_INT ? "an integer" :
+		    spec[f].kind == K_NUMBER ? "a number" : "a string",
 		    json_type_name(v));
 		return -1;
 	}
 	d = v->valuedouble;
+	if (!isfinite(d)) {
+		/* cJSON turns 1e400 into infinity and keeps no text. */
+		reasons_add(why, "field '%s': expected a finite number, got a "
+		    "number too large for a double", name);
+		return -1;
+	}
 	len = jsonw_format_double(d, text);
 	if (spec[f].kind == K_INT && (d != floor(d) || fabs(d) > 1e18)) {
 		reasons_add(why, "field '%s': expected an integer, got %s",

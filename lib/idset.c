@@ -59,15 +59,38 @@ grow(struct idset *s)
 	*s = bigger;
 }
 
+static uint64_t
+fingerprint(const char *id, size_t len)
+{
+	uint64_t key = hash_mix64(hash_fnv1a64(id, len));
+
+	return key != 0 ? key : 1;
+}
+
+int
+idset_find(const struct idset *s, const char *id, size_t len,
+    unsigned long *first_line)
+{
+	uint64_t key;
+	size_t i;
+
+	if (s->cap == 0)
+		return 0;
+	key = fingerprint(id, len);
+	i = find_slot(s, key);
+	if (s->keys[i] != key)
+		return 0;
+	*first_line = s->lines[i];
+	return 1;
+}
+
 int
 idset_add(struct idset *s, const char *id, size_t len, unsigned long line,
     unsigned long *first_line)
 {
-	uint64_t key = hash_mix64(hash_fnv1a64(id, len));
+	uint64_t key = fingerprint(id, len);
 	size_t i;
 
-	if (key == 0)
-		key = 1;
 	/* Keep the load under 7/8; linear probing degrades past that. */
 	if ((s->count + 1) * 8 > s->cap * 7)
 		grow(s);

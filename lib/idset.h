@@ -25,6 +25,13 @@ void idset_init(struct idset *s);
 void idset_release(struct idset *s);
 
 /*
+ * Looks id (len bytes) up without adding it. Returns 1 and stores the line of
+ * its first occurrence in *first_line if it is there, else returns 0.
+ */
+int idset_find(const struct idset *s, const char *id, size_t len,
+    unsigned long *first_line);
+
+/*
  * Adds id (len bytes) first seen on line. Returns 0 if it is new; returns 1
  * if it was already there, and stores the line of its first occurrence in
  * *first_line.

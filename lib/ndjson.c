@@ -2,7 +2,10 @@
 /*
  * NDJSON reader on top of lineio and json.
  */
+#include <string.h>
+
 #include "ndjson.h"
+#include "utf8.h"
 
 int
 ndjson_open(struct ndjson_reader *r, const char *path)
@@ -32,6 +35,29 @@ is_blank(const char *s, size_t len)
 	return 1;
 }
 
+/*
+ * Returns the 0-based offset of the first \u0000 escape in a JSON text, or
+ * len if there is none. cJSON would cut the string there without a word,
+ * so such records are refused instead. A backslash that is itself escaped
+ * (\\u0000, the six characters) does not count.
+ */
+static size_t
+escaped_nul(const char *s, size_t len)
+{
+	size_t i, nslash;
+
+	for (i = 0; i + 6 <= len; i++) {
+		if (s[i] != '\\')
+			continue;
+		for (nslash = 0; i < len && s[i] == '\\'; i++)
+			nslash++;
+		if (nslash % 2 == 1 && i + 5 <= len &&
+		    memcmp(s + i, "u0000", 5) == 0)
+			return i - 1;
+	}
+	return len;
+}
+
 enum ndjson_status
 ndjson_next(struct ndjson_reader *r, cJSON **rec, struct buf *why)
 {
@@ -44,6 +70,10 @@ ndjson_next(struct ndjson_reader *r, cJSON **rec, struct buf *why)
 		if (rc <= 0)
 			return rc < 0 ? NDJSON_IOERR : NDJSON_EOF;
 	} while (is_blank(r->line, r->len));
+	if ((col = utf8_valid_prefix(r->line, r->len)) != r->len) {
+		buf_printf(why, "invalid UTF-8 at column %zu", col + 1);
+		return NDJSON_BAD;
+	}
 	*rec = json_parse(r->line, r->len, &col);
 	if (*rec == NULL) {
 		if (r->in.no_newline)
@@ -51,6 +81,13 @@ ndjson_next(struct ndjson_reader *r, cJSON **rec, struct buf *why)
 			    "(last line has no newline: input cut short?)", col);
 		else
 			buf_printf(why, "invalid JSON at column %zu", col);
+		return NDJSON_BAD;
+	}
+	if ((col = escaped_nul(r->line, r->len)) != r->len) {
+		buf_printf(why, "a string holds an escaped NUL (\\u0000) at "
+		    "column %zu", col + 1);
+		json_free(*rec);
+		*rec = NULL;
 		return NDJSON_BAD;
 	}
 	if (!cJSON_IsObject(*rec)) {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NDJSON record input: one JSON object per line. Blank lines are skipped;
- * a line that is not a JSON object is a bad record, reported with its line
- * number, and reading goes on.
+ * a line that is not a JSON object, is not valid UTF-8 or has a string with
+ * an escaped NUL (which cJSON would silently cut short) is a bad record,
+ * reported with its line number, and reading goes on.
  */
 #ifndef CPO_NDJSON_H
 #define CPO_NDJSON_H

@@ -12,6 +12,7 @@
 #include "run.h"
 #include "status.h"
 #include "utf8.h"
+#include "xalloc.h"
 
 enum { OUT_BUFSIZE = 1 << 16 };
 
@@ -21,7 +22,12 @@ run_init(struct run *r, const char *prog)
 	memset(r, 0, sizeof(*r));
 	diag_init(&r->diag, prog, stderr);
 	r->out = stdout;
-	setvbuf(stdout, NULL, _IOFBF, OUT_BUFSIZE);
+	/*
+	 * musl ignores setvbuf without a buffer and keeps 1 KiB, which means a
+	 * write(2) every few records. The buffer stays reachable through
+	 * stdout until exit, so it is never freed.
+	 */
+	setvbuf(stdout, xmalloc(OUT_BUFSIZE), _IOFBF, OUT_BUFSIZE);
 	buf_init(&r->scratch);
 }
 
@@ -117,6 +123,15 @@ run_reject(struct run *r, const char *file, unsigned long line,
 			if (i > 0)
 				buf_putc(b, ',');
 			string_lossy(b, m, strlen(m));
+		}
+		if (why->dropped > 0) {
+			char more[64];
+
+			snprintf(more, sizeof(more), "%zu more problems not shown",
+			    why->dropped);
+			if (why->n > 0)
+				buf_putc(b, ',');
+			jsonw_string(b, more, strlen(more));
 		}
 		buf_add(b, "],", 2);
 		jsonw_key(b, "input");
