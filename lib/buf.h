@@ -31,6 +31,29 @@ void buf_grow(struct buf *b, size_t extra);
 /* Appends len bytes of p. */
 void buf_add(struct buf *b, const void *p, size_t len);
 
+/*
+ * Appends len bytes of p like buf_add, inline: records are built from many
+ * pieces of a few bytes, and a call to the C library's memcpy for each one
+ * costs more than the copy itself.
+ */
+static inline void
+buf_add_short(struct buf *b, const void *p, size_t len)
+{
+	const char *src = p;
+	char *dst;
+	size_t i;
+
+	if (len > 32 || b->len + len + 1 > b->cap) {
+		buf_add(b, p, len);
+		return;
+	}
+	dst = b->data + b->len;
+	for (i = 0; i < len; i++)
+		dst[i] = src[i];
+	dst[len] = '\0';
+	b->len += len;
+}
+
 /* Appends the NUL-terminated string s. */
 void buf_puts(struct buf *b, const char *s);
 

@@ -114,7 +114,7 @@ static void
 end_field(struct csv_reader *r)
 {
 	r->len[r->nfields] = r->fields.len - r->off[r->nfields];
-	buf_putc(&r->fields, '\0');
+	buf_add_short(&r->fields, "", 1);
 	r->nfields++;
 }
 
@@ -220,7 +220,7 @@ unquoted(struct csv_reader *r)
 			if (c == ',' || c == '\n' || c == '\r')
 				break;
 		}
-		buf_add(&r->fields, r->buf + r->pos, q - r->pos);
+		buf_add_short(&r->fields, r->buf + r->pos, q - r->pos);
 		r->pos = q;
 		if (q == r->end)
 			continue;

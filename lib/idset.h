@@ -2,9 +2,10 @@
 /*
  * A set of identifiers seen so far, remembering the line of each one's first
  * occurrence, for uniqueness checks over a stream. To keep memory small it
- * stores a 64-bit fingerprint per identifier (12 bytes an entry with the
- * line), not the text; two different identifiers collide with probability
- * about n^2 / 2^65, one in 37 million for a million identifiers.
+ * stores a 64-bit fingerprint per identifier, not the text: about 12 bytes
+ * an identifier with its line, plus 512 KiB once the first one is added.
+ * Two different identifiers collide with probability about n^2 / 2^65, one
+ * in 37 million for a million identifiers.
  */
 #ifndef CPO_IDSET_H
 #define CPO_IDSET_H
@@ -13,9 +14,11 @@
 #include <stdint.h>
 
 struct idset {
-	uint64_t *keys;		/* fingerprints; 0 marks an empty slot */
-	uint32_t *lines;
-	size_t cap, count;	/* cap is a power of two */
+	unsigned char *entries;	/* every part's entries, with gaps */
+	size_t cap;		/* entries that fit in the array */
+	size_t count;		/* entries in use */
+	uint32_t *start;	/* per part: index of its first entry */
+	uint32_t *used;		/* per part: entries in use */
 };
 
 /* Initializes an empty set; allocates nothing. */

@@ -23,7 +23,7 @@ jsonw_string(struct buf *b, const char *s, size_t len)
 	unsigned char c;
 
 	buf_grow(b, len + 2);
-	buf_putc(b, '"');
+	buf_add_short(b, "\"", 1);
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)s[i];
 		if (c >= 0x20 && c != '"' && c != '\\')
@@ -45,8 +45,8 @@ jsonw_string(struct buf *b, const char *s, size_t len)
 		}
 		}
 	}
-	buf_add(b, s + run, len - run);
-	buf_putc(b, '"');
+	buf_add_short(b, s + run, len - run);
+	buf_add_short(b, "\"", 1);
 }
 
 void
@@ -70,7 +70,7 @@ jsonw_int(struct buf *b, long long v)
 	} while (u != 0);
 	if (v < 0)
 		*--p = '-';
-	buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
+	buf_add_short(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void
@@ -224,6 +224,6 @@ jsonw_decimal(struct buf *b, const char *s, size_t len)
 		return 0;
 	while (k > 1 && digits[k - 1] == '0')
 		k--;
-	buf_add(b, out, layout(neg, digits, k, n, out));
+	buf_add_short(b, out, layout(neg, digits, k, n, out));
 	return 1;
 }

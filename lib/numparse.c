@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -54,6 +55,43 @@ is_nonfinite_word(const char *s, size_t len)
 	return 0;
 }
 
+/*
+ * Clinger's fast path (PLDI 1990): when the digits form an integer below
+ * 2^53 and the power of ten is at most 10^22, both are exact doubles and one
+ * IEEE multiplication or division rounds correctly. Returns 1 and sets *out,
+ * or 0 when the text needs strtod. The grammar has been checked already.
+ */
+static int
+fast_decimal(const char *s, size_t len, double *out)
+{
+	static const double pow10[] = {
+		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+		1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+	};
+	uint64_t mant = 0;
+	size_t i = 0;
+	int neg = 0, exp = 0, ndigits = 0, after_point = 0;
+
+	if (s[i] == '+' || s[i] == '-')
+		neg = s[i++] == '-';
+	for (; i < len; i++) {
+		if (s[i] == '.') {
+			after_point = 1;
+			continue;
+		}
+		if (s[i] < '0' || s[i] > '9')
+			return 0;	/* an exponent: leave it to strtod */
+		if (++ndigits > 15)
+			return 0;
+		mant = mant * 10 + (uint64_t)(s[i] - '0');
+		exp -= after_point;
+	}
+	*out = exp == 0 ? (double)mant : (double)mant / pow10[-exp];
+	if (neg)
+		*out = -*out;
+	return 1;
+}
+
 enum numparse_status
 num_parse_double(const char *s, size_t len, double *out)
 {
@@ -78,6 +116,8 @@ num_parse_double(const char *s, size_t len, double *out)
 	}
 	if (mant == 0 || i != len)
 		return is_nonfinite_word(s, len) ? NUM_NONFINITE : NUM_SYNTAX;
+	if (fast_decimal(s, len, out))
+		return NUM_OK;
 	if (len >= sizeof(tmp))
 		return NUM_SYNTAX;
 	memcpy(tmp, s, len);
