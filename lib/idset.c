@@ -92,9 +92,10 @@ respread(struct idset *s, size_t cap)
 	size_t p, at = 0, spare, extra, moved;
 
 	for (p = 0; p < NPARTS; p++) {
-		memmove(s->entries + at * ENTRY,
-		    s->entries + (size_t)s->start[p] * ENTRY,
-		    (size_t)s->used[p] * ENTRY);
+		if (s->used[p] > 0)
+			memmove(s->entries + at * ENTRY,
+			    s->entries + (size_t)s->start[p] * ENTRY,
+			    (size_t)s->used[p] * ENTRY);
 		s->start[p] = (uint32_t)at;
 		at += s->used[p];
 	}
@@ -105,9 +106,10 @@ respread(struct idset *s, size_t cap)
 		/* Part p gets its share of the gaps of parts 0..p. */
 		extra = spare * p / NPARTS;
 		moved = s->start[p] + extra;
-		memmove(s->entries + moved * ENTRY,
-		    s->entries + (size_t)s->start[p] * ENTRY,
-		    (size_t)s->used[p] * ENTRY);
+		if (s->used[p] > 0)
+			memmove(s->entries + moved * ENTRY,
+			    s->entries + (size_t)s->start[p] * ENTRY,
+			    (size_t)s->used[p] * ENTRY);
 		s->start[p] = (uint32_t)moved;
 	}
 }
