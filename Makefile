@@ -14,9 +14,9 @@ MAN1 = $(PROGS:%=man/%.1)
 MAN7 = man/cpo.7
 
 LIBSRC = lib/buf.c lib/cli.c lib/csv.c lib/customer.c lib/diag.c lib/hash.c \
-	lib/idset.c lib/input.c lib/json.c lib/jsonw.c lib/lineio.c \
-	lib/ndjson.c lib/numparse.c lib/reasons.c lib/rng.c lib/run.c \
-	lib/timefmt.c lib/utf8.c lib/xalloc.c
+	lib/idset.c lib/input.c lib/json.c lib/jsonw.c lib/lineio.c lib/ndjson.c \
+	lib/numparse.c lib/rdbuf.c lib/reasons.c lib/rng.c lib/run.c lib/timefmt.c \
+	lib/utf8.c lib/xalloc.c
 LIBHDR = $(LIBSRC:.c=.h) lib/status.h
 
 GENSRC =

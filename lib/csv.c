@@ -5,76 +5,31 @@
  * the rejects file without a second copy, and memory follows the longest
  * record rather than the input.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "csv.h"
 #include "xalloc.h"
 
-enum { CSV_CHUNK = 1 << 16 };
-
 int
 csv_open(struct csv_reader *r, const char *path)
 {
-	int fd;
-
-	if (strcmp(path, "-") == 0)
-		fd = STDIN_FILENO;
-	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	memset(r, 0, sizeof(*r));
+	if (rdbuf_open(&r->in, path) < 0)
 		return -1;
-	csv_open_fd(r, fd, fd != STDIN_FILENO, NULL, 0);
+	r->line = 1;
+	buf_init(&r->fields);
 	return 0;
 }
 
 void
-csv_open_fd(struct csv_reader *r, int fd, int owns_fd, const char *pre, size_t prelen)
+csv_open_fd(struct csv_reader *r, int fd, int owns_fd, const char *pre,
+    size_t prelen)
 {
 	memset(r, 0, sizeof(*r));
-	r->fd = fd;
-	r->owns_fd = owns_fd;
-	r->cap = CSV_CHUNK;
-	while (r->cap < prelen)
-		r->cap *= 2;
-	r->buf = xmalloc(r->cap);
-	if (prelen > 0)
-		memcpy(r->buf, pre, prelen);
-	r->end = prelen;
+	rdbuf_init(&r->in, fd, owns_fd, pre, prelen);
 	r->line = 1;
 	buf_init(&r->fields);
-}
-
-/*
- * Reads more input after what is buffered, first moving the current record
- * to the front. Returns bytes read, 0 at end of input, or -1 on error.
- */
-static ssize_t
-read_more(struct csv_reader *r)
-{
-	ssize_t n;
-
-	if (r->eof)
-		return 0;
-	if (r->rec > 0) {
-		memmove(r->buf, r->buf + r->rec, r->end - r->rec);
-		r->end -= r->rec;
-		r->pos -= r->rec;
-		r->rec = 0;
-	}
-	if (r->end == r->cap) {
-		r->cap *= 2;
-		r->buf = xrealloc(r->buf, r->cap);
-	}
-	do
-		n = read(r->fd, r->buf + r->end, r->cap - r->end);
-	while (n < 0 && errno == EINTR);
-	if (n == 0)
-		r->eof = 1;
-	if (n > 0)
-		r->end += (size_t)n;
-	return n;
 }
 
 /*
@@ -86,8 +41,8 @@ ensure(struct csv_reader *r, size_t want)
 {
 	ssize_t n;
 
-	while (r->end - r->pos < want) {
-		if ((n = read_more(r)) <= 0)
+	while (r->in.end - r->in.pos < want) {
+		if ((n = rdbuf_fill(&r->in)) <= 0)
 			return n < 0 ? -1 : 0;
 	}
 	return 1;
@@ -96,7 +51,7 @@ ensure(struct csv_reader *r, size_t want)
 static int
 fill(struct csv_reader *r)
 {
-	return r->pos < r->end ? 1 : ensure(r, 1);
+	return r->in.pos < r->in.end ? 1 : ensure(r, 1);
 }
 
 static void
@@ -126,7 +81,7 @@ bad(struct csv_reader *r, const char *why)
 
 	r->error = why;
 	while ((rc = fill(r)) > 0) {
-		if (r->buf[r->pos++] == '\n') {
+		if (r->in.data[r->in.pos++] == '\n') {
 			r->line++;
 			break;
 		}
@@ -146,24 +101,24 @@ separator(struct csv_reader *r)
 
 	if (rc <= 0)
 		return rc < 0 ? -2 : 0;
-	switch (r->buf[r->pos]) {
+	switch (r->in.data[r->in.pos]) {
 	case ',':
-		r->pos++;
+		r->in.pos++;
 		return 1;
 	case '\n':
-		r->pos++;
+		r->in.pos++;
 		r->line++;
 		return 0;
 	case '\r':
-		r->pos++;
+		r->in.pos++;
 		if ((rc = fill(r)) < 0)
 			return -2;
-		if (rc > 0 && r->buf[r->pos] == '\n') {
-			r->pos++;
+		if (rc > 0 && r->in.data[r->in.pos] == '\n') {
+			r->in.pos++;
 			r->line++;
 			return 0;
 		}
-		r->pos--;
+		r->in.pos--;
 		return -1;
 	default:
 		return -1;
@@ -178,26 +133,26 @@ quoted(struct csv_reader *r)
 	size_t chunk;
 	int rc;
 
-	r->pos++;
+	r->in.pos++;
 	for (;;) {
 		if ((rc = fill(r)) <= 0)
 			return rc < 0 ? -2 : -1;
-		p = r->buf + r->pos;
-		q = memchr(p, '"', r->end - r->pos);
-		chunk = q ? (size_t)(q - p) : r->end - r->pos;
+		p = r->in.data + r->in.pos;
+		q = memchr(p, '"', r->in.end - r->in.pos);
+		chunk = q ? (size_t)(q - p) : r->in.end - r->in.pos;
 		for (const char *c = p; (c = memchr(c, '\n', (size_t)(p + chunk - c)));
 		    c++)
 			r->line++;
 		buf_add(&r->fields, p, chunk);
-		r->pos += chunk;
+		r->in.pos += chunk;
 		if (q == NULL)
 			continue;
-		r->pos++;
+		r->in.pos++;
 		if ((rc = fill(r)) < 0)
 			return -2;
-		if (rc > 0 && r->buf[r->pos] == '"') {
+		if (rc > 0 && r->in.data[r->in.pos] == '"') {
 			buf_putc(&r->fields, '"');
-			r->pos++;
+			r->in.pos++;
 			continue;
 		}
 		return 0;
@@ -214,24 +169,24 @@ unquoted(struct csv_reader *r)
 	for (;;) {
 		if ((rc = fill(r)) <= 0)
 			return rc < 0 ? -2 : 0;
-		for (q = r->pos; q < r->end; q++) {
-			char c = r->buf[q];
+		for (q = r->in.pos; q < r->in.end; q++) {
+			char c = r->in.data[q];
 
 			if (c == ',' || c == '\n' || c == '\r')
 				break;
 		}
-		buf_add_short(&r->fields, r->buf + r->pos, q - r->pos);
-		r->pos = q;
-		if (q == r->end)
+		buf_add_short(&r->fields, r->in.data + r->in.pos, q - r->in.pos);
+		r->in.pos = q;
+		if (q == r->in.end)
 			continue;
-		if (r->buf[q] != '\r')
+		if (r->in.data[q] != '\r')
 			return 0;
 		/* A lone CR is data; CR LF ends the record. */
-		r->pos++;
+		r->in.pos++;
 		if ((rc = fill(r)) < 0)
 			return -2;
-		if (rc > 0 && r->buf[r->pos] == '\n') {
-			r->pos--;
+		if (rc > 0 && r->in.data[r->in.pos] == '\n') {
+			r->in.pos--;
 			return 0;
 		}
 		buf_putc(&r->fields, '\r');
@@ -245,28 +200,28 @@ skip_blank_lines(struct csv_reader *r)
 	int rc;
 
 	for (;;) {
-		r->rec = r->pos;
+		r->in.keep = r->in.pos;
 		if ((rc = fill(r)) <= 0)
 			return rc;
 		if (!r->started) {
 			r->started = 1;
 			if (ensure(r, 3) < 0)
 				return -1;
-			if (r->end - r->pos >= 3 &&
-			    memcmp(r->buf + r->pos, "\xef\xbb\xbf", 3) == 0)
-				r->pos += 3;
+			if (r->in.end - r->in.pos >= 3 &&
+			    memcmp(r->in.data + r->in.pos, "\xef\xbb\xbf", 3) == 0)
+				r->in.pos += 3;
 			continue;
 		}
-		if (r->buf[r->pos] == '\n') {
-			r->pos++;
+		if (r->in.data[r->in.pos] == '\n') {
+			r->in.pos++;
 			r->line++;
 			continue;
 		}
-		if (r->buf[r->pos] == '\r') {
+		if (r->in.data[r->in.pos] == '\r') {
 			if (ensure(r, 2) < 0)
 				return -1;
-			if (r->end - r->pos >= 2 && r->buf[r->pos + 1] == '\n') {
-				r->pos += 2;
+			if (r->in.end - r->in.pos >= 2 && r->in.data[r->in.pos + 1] == '\n') {
+				r->in.pos += 2;
 				r->line++;
 				continue;
 			}
@@ -287,7 +242,7 @@ csv_next(struct csv_reader *r)
 	r->rec_line = r->line;
 	for (;;) {
 		begin_field(r);
-		if (r->buf[r->pos] == '"') {
+		if (r->in.data[r->in.pos] == '"') {
 			rc = quoted(r);
 			if (rc == -1) {
 				r->error = "unterminated quoted field";
@@ -326,23 +281,20 @@ csv_field(const struct csv_reader *r, size_t i, size_t *len)
 const char *
 csv_raw(const struct csv_reader *r, size_t *len)
 {
-	size_t n = r->pos - r->rec;
+	size_t n = r->in.pos - r->in.keep;
 
-	while (n > 0 && (r->buf[r->rec + n - 1] == '\n' ||
-	    r->buf[r->rec + n - 1] == '\r'))
+	while (n > 0 && (r->in.data[r->in.keep + n - 1] == '\n' ||
+	    r->in.data[r->in.keep + n - 1] == '\r'))
 		n--;
 	*len = n;
-	return r->buf + r->rec;
+	return r->in.data + r->in.keep;
 }
 
 void
 csv_release(struct csv_reader *r)
 {
-	if (r->owns_fd)
-		close(r->fd);
-	free(r->buf);
+	rdbuf_release(&r->in);
 	free(r->off);
 	free(r->len);
 	buf_release(&r->fields);
-	r->buf = NULL;
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "rdbuf.h"
 
 enum csv_status {
 	CSV_RECORD = 1,	/* a record is ready */
@@ -21,11 +22,7 @@ enum csv_status {
 };
 
 struct csv_reader {
-	int fd;
-	int owns_fd;
-	char *buf;		/* input; the current record stays contiguous */
-	size_t cap, rec, pos, end;
-	int eof;
+	struct rdbuf in;	/* keep marks the current record's start */
 	int started;		/* the byte order mark check is done */
 	unsigned long line;	/* line number of buf[pos], 1-based */
 	unsigned long rec_line;	/* line on which the current record starts */

@@ -1,69 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Buffered line reader on read(2). The buffer starts at 64 KiB and doubles
- * only when a single line does not fit, so memory follows the longest line,
- * not the input.
+ * Line reader on rdbuf: memory follows the longest line, not the input.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "lineio.h"
-#include "xalloc.h"
-
-enum { LINEIO_CHUNK = 1 << 16 };
 
 int
 lineio_open(struct lineio *r, const char *path)
 {
-	int fd;
-
-	if (strcmp(path, "-") == 0)
-		fd = STDIN_FILENO;
-	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	lineio_open_fd(r, fd, fd != STDIN_FILENO, NULL, 0);
-	return 0;
+	memset(r, 0, sizeof(*r));
+	return rdbuf_open(&r->in, path);
 }
 
 void
-lineio_open_fd(struct lineio *r, int fd, int owns_fd, const char *pre, size_t prelen)
+lineio_open_fd(struct lineio *r, int fd, int owns_fd, const char *pre,
+    size_t prelen)
 {
 	memset(r, 0, sizeof(*r));
-	r->fd = fd;
-	r->owns_fd = owns_fd;
-	r->cap = LINEIO_CHUNK;
-	while (r->cap < prelen)
-		r->cap *= 2;
-	r->buf = xmalloc(r->cap);
-	if (prelen > 0)
-		memcpy(r->buf, pre, prelen);
-	r->end = prelen;
-}
-
-/* Reads more input after the unread part; returns bytes read, 0, or -1. */
-static ssize_t
-refill(struct lineio *r)
-{
-	ssize_t n;
-
-	if (r->start > 0) {
-		memmove(r->buf, r->buf + r->start, r->end - r->start);
-		r->end -= r->start;
-		r->start = 0;
-	}
-	if (r->end == r->cap) {
-		r->cap *= 2;
-		r->buf = xrealloc(r->buf, r->cap);
-	}
-	do
-		n = read(r->fd, r->buf + r->end, r->cap - r->end);
-	while (n < 0 && errno == EINTR);
-	if (n > 0)
-		r->end += (size_t)n;
-	return n;
+	rdbuf_init(&r->in, fd, owns_fd, pre, prelen);
 }
 
 int
@@ -74,23 +29,23 @@ lineio_next(struct lineio *r, const char **line, size_t *len)
 	ssize_t n;
 
 	for (;;) {
-		nl = memchr(r->buf + r->start + scanned, '\n',
-		    r->end - r->start - scanned);
+		nl = memchr(r->in.data + r->in.keep + scanned, '\n',
+		    r->in.end - r->in.keep - scanned);
 		if (nl != NULL) {
-			*line = r->buf + r->start;
+			*line = r->in.data + r->in.keep;
 			*len = (size_t)(nl - *line);
-			r->start += *len + 1;
+			r->in.keep += *len + 1;
 			r->no_newline = 0;
 			break;
 		}
-		scanned = r->end - r->start;
-		if (r->eof || (n = refill(r)) == 0) {
-			r->eof = 1;
-			if (r->start == r->end)
+		scanned = r->in.end - r->in.keep;
+		if (r->in.eof || (n = rdbuf_fill(&r->in)) == 0) {
+			r->in.eof = 1;
+			if (r->in.keep == r->in.end)
 				return 0;
-			*line = r->buf + r->start;
-			*len = r->end - r->start;
-			r->start = r->end;
+			*line = r->in.data + r->in.keep;
+			*len = r->in.end - r->in.keep;
+			r->in.keep = r->in.end;
 			r->no_newline = 1;
 			break;
 		}
@@ -106,8 +61,5 @@ lineio_next(struct lineio *r, const char **line, size_t *len)
 void
 lineio_release(struct lineio *r)
 {
-	if (r->owns_fd)
-		close(r->fd);
-	free(r->buf);
-	r->buf = NULL;
+	rdbuf_release(&r->in);
 }

@@ -10,12 +10,10 @@
 
 #include <stddef.h>
 
+#include "rdbuf.h"
+
 struct lineio {
-	int fd;
-	int owns_fd;		/* close fd in lineio_release */
-	char *buf;
-	size_t cap, start, end;
-	int eof;
+	struct rdbuf in;	/* keep marks the start of the next line */
 	unsigned long lineno;	/* number of the line last returned, 1-based */
 	int no_newline;		/* the line last returned had no newline */
 };
