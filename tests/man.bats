@@ -146,3 +146,83 @@ check_display() {
 	fi
 	[ "$n" -ge 3 ]
 }
+
+@test "the EXAMPLES of cpo-segment(1) run as shown and exit 0 or 1" {
+	local text= line n=0
+	while IFS= read -r line; do
+		if [ "$line" = '--- display' ]; then
+			if [ -n "$text" ]; then
+				n=$((n + 1))
+				check_display "$n" "$text"
+			fi
+			text=
+			continue
+		fi
+		text+=$line$'\n'
+	done < <(examples "$CPO_ROOT/man/cpo-segment.1")
+	if [ -n "$text" ]; then
+		n=$((n + 1))
+		check_display "$n" "$text"
+	fi
+	[ "$n" -ge 5 ]
+}
+
+@test "the EXAMPLES of cpo-retrieve(1) run as shown and exit 0 or 1" {
+	local text= line n=0
+	while IFS= read -r line; do
+		if [ "$line" = '--- display' ]; then
+			if [ -n "$text" ]; then
+				n=$((n + 1))
+				check_display "$n" "$text"
+			fi
+			text=
+			continue
+		fi
+		text+=$line$'\n'
+	done < <(examples "$CPO_ROOT/man/cpo-retrieve.1")
+	if [ -n "$text" ]; then
+		n=$((n + 1))
+		check_display "$n" "$text"
+	fi
+	[ "$n" -ge 4 ]
+}
+
+@test "the EXAMPLES of cpo-generate(1) run as shown and exit 0 or 1" {
+	local text= line n=0
+	while IFS= read -r line; do
+		if [ "$line" = '--- display' ]; then
+			if [ -n "$text" ]; then
+				n=$((n + 1))
+				check_display "$n" "$text"
+			fi
+			text=
+			continue
+		fi
+		text+=$line$'\n'
+	done < <(examples "$CPO_ROOT/man/cpo-generate.1")
+	if [ -n "$text" ]; then
+		n=$((n + 1))
+		check_display "$n" "$text"
+	fi
+	[ "$n" -ge 3 ]
+}
+
+@test "the EXAMPLES of cpo-safety(1) run as shown and exit 0 or 1" {
+	local text= line n=0
+	while IFS= read -r line; do
+		if [ "$line" = '--- display' ]; then
+			if [ -n "$text" ]; then
+				n=$((n + 1))
+				check_display "$n" "$text"
+			fi
+			text=
+			continue
+		fi
+		text+=$line$'\n'
+	done < <(examples "$CPO_ROOT/man/cpo-safety.1")
+	if [ -n "$text" ]; then
+		n=$((n + 1))
+		check_display "$n" "$text"
+	fi
+	[ "$n" -ge 4 ]
+}

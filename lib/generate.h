@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cpo-generate's work on a batch of records: which messages each customer
+ * gets, writing each one (lib/compose offline, or a language model through
+ * lib/llm and lib/http), checking it (lib/variant) and adding them all to
+ * the record as "variants".
+ *
+ * Without an "assignment", a record gets one variant per wanted tone (the
+ * --tones, then the control message, so that a customer whose variant is
+ * blocked later has the control message to fall back on). With one (the
+ * pipeline that assigns first), it gets the message of its arm only: the
+ * arm's tone comes from the experiment, the control arm's message is the
+ * control message, and the assignment's variant_id is set to the id of
+ * the message written.
+ *
+ * The control message always comes from its template, whatever the
+ * backend: it is the experiment's baseline and must not change with a
+ * model. A record is all or nothing: when one of its messages fails, it is
+ * rejected with every message's reasons rather than written with fewer
+ * variants than the experiment expects.
+ *
+ * Usage: generate_init; generate_load_tones; generate_open_llm for a
+ * model backend; then for each batch of records
+ * generate_batch, and write or reject each item in order; finally
+ * generate_summary and generate_release.
+ */
+#ifndef CPO_GENERATE_H
+#define CPO_GENERATE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "compose.h"
+#include "experiment.h"
+#include "http.h"
+#include "json.h"
+#include "llm.h"
+#include "passage.h"
+#include "reasons.h"
+#include "template.h"
+#include "timefmt.h"
+#include "variant.h"
+
+#define GENERATE_TONES_MAX 32
+
+struct generate_tone {
+	char *name;		/* "urgent"; "control": the control message */
+	char *file;		/* "urgent.txt": offline prompt_template */
+	char *prompt;		/* "generation_prompt_urgent": a model's */
+	struct template *tpl;
+};
+
+/* One record of a batch. */
+struct generate_item {
+	cJSON *rec;		/* the record, owned; NULL for a bad line */
+	struct buf raw;		/* its text, for the rejects file */
+	unsigned long line;
+	struct reasons why;	/* why it is rejected; empty when it is not */
+	/* The rest is generate_batch's. */
+	struct compose_facts facts;
+	struct passages ps;
+	cJSON *variants;
+	size_t arm_tone;
+	int assigned, bad;
+};
+
+/* The model backend, when there is one. */
+struct generate_llm {
+	struct llm_config config;
+	struct buf url, header;		/* the config's URL, the key header */
+	const char *headers[3];
+	struct llm_price price;
+	struct http_client *http;
+	const char *key;		/* to redact from messages */
+	int attempts;			/* answers tried per message */
+	size_t jobs;			/* requests sent together */
+	double max_cost;		/* USD; 0 for no limit */
+	/* What the run has spent. */
+	unsigned long requests, cache_hits, tokens_input, tokens_output;
+	double cost;
+	unsigned long cache_errors;	/* answers not read or kept */
+	int cache_errno;		/* the last one's */
+};
+
+struct generator {
+	const struct experiment *exp;	/* borrowed */
+	struct generate_tone tone[GENERATE_TONES_MAX];
+	size_t ntones;
+	size_t want[GENERATE_TONES_MAX];	/* without an assignment */
+	size_t nwant;
+	char generated_at[TIMEFMT_ISO_SIZE];
+	struct generate_llm *llm;	/* NULL: offline */
+	struct composer comp;
+	struct variant v;
+	struct buf prefix, text;
+};
+
+/*
+ * Sets g up for the experiment exp (borrowed; it must outlive g), stamping
+ * variants with the time t, writing offline. Can't fail.
+ */
+void generate_init(struct generator *g, const struct experiment *exp,
+    time_t t);
+
+/* Frees g's memory, the model backend included. */
+void generate_release(struct generator *g);
+
+/*
+ * Adds the tones of the comma-separated list tones, then the control
+ * message, to the tones written without an assignment, and adds every
+ * tone of the experiment's arms (exp_name names the experiment in
+ * messages). The template of tone NAME is dir/NAME.txt when that file
+ * exists, else the compiled-in templates/NAME.txt. Returns 0; or -1 (a
+ * usage error) or -2 (an I/O error) after setting where (an option, a file
+ * or FILE:LINE) and appending the problem to err.
+ */
+int generate_load_tones(struct generator *g, const char *dir,
+    const char *tones, const char *exp_name, struct buf *where,
+    struct buf *err);
+
+/* What a model backend needs; every string is borrowed for the run. */
+struct generate_llm_options {
+	enum llm_kind kind;
+	const char *key;		/* the API key */
+	const char *url;		/* base URL (OpenAI) or endpoint */
+	const char *model;		/* model (OpenAI) or deployment */
+	const char *api_version;	/* Azure only */
+	const char *cache_dir;		/* or NULL; made when missing */
+	const char *prices;		/* price table file; NULL: built in */
+	int attempts, jobs;
+	double timeout, max_cost;
+};
+
+/*
+ * Writes the messages of every tone but the control message with the
+ * model o describes. Returns 0; or -1 (a usage error: a bad price table)
+ * or -2 (an I/O error: the cache directory cannot be made, the price
+ * table cannot be read, libcurl cannot be set up) after setting where and
+ * appending the problem to err.
+ */
+int generate_open_llm(struct generator *g,
+    const struct generate_llm_options *o, struct buf *where, struct buf *err);
+
+void generate_item_init(struct generate_item *it);
+void generate_item_release(struct generate_item *it);
+
+/* Empties it for the next record: frees its record and reasons. */
+void generate_item_reset(struct generate_item *it);
+
+/*
+ * Adds "variants" to the record of every item of the batch whose why is
+ * still empty, or fills why. Every tone of the experiment's arms must have
+ * been added. A model's requests for the whole batch are in flight
+ * together (as many as the http client allows). Returns 0; or -1, after
+ * appending the reason to fatal, when the model's service cannot be used
+ * at all (it cannot be reached, or refuses the key): then the batch is not
+ * done.
+ */
+int generate_batch(struct generator *g, struct generate_item *items,
+    size_t n, struct buf *fatal);
+
+/*
+ * Appends the model backend's account of the run to out: "requests N,
+ * answered from the cache N, tokens N in and N out, cost $X", with the
+ * model's price when the price table has none and the cache's errors
+ * when there were any. Appends nothing offline.
+ */
+void generate_summary(const struct generator *g, struct buf *out);
+
+#endif

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A JSON checker that builds no tree: it validates one JSON object and
+ * reports where its top-level members are in the text, so that a filter
+ * can read a few fields and copy the rest of a record byte for byte. It is
+ * the fast path in front of cJSON (lib/json): text it declines is handed to
+ * json_parse, which decides and explains.
+ */
+#ifndef CPO_JSONSCAN_H
+#define CPO_JSONSCAN_H
+
+#include <stddef.h>
+
+enum jsonscan_type {
+	JSONSCAN_OBJECT,
+	JSONSCAN_ARRAY,
+	JSONSCAN_STRING,
+	JSONSCAN_NUMBER,
+	JSONSCAN_TRUE,
+	JSONSCAN_FALSE,
+	JSONSCAN_NULL
+};
+
+struct jsonscan_member {
+	const char *key;	/* the key's text between its quotes, raw */
+	size_t keylen;
+	int key_escaped;	/* the key holds a backslash escape */
+	const char *value;	/* the value's text */
+	size_t valuelen;
+	enum jsonscan_type type;
+};
+
+/* Nesting deeper than this is declined (cJSON allows 1000). */
+#define JSONSCAN_DEPTH 64
+
+/*
+ * Checks that text (len bytes) is one JSON object as RFC 8259 defines it,
+ * with blanks (space, tab, CR, LF) around it, and stores up to max of its
+ * top-level members in m, in order, and the offset of its closing brace in
+ * *close. Returns the number of members; or -1 when the text is not such an
+ * object, nests deeper than JSONSCAN_DEPTH, has more than max members, or
+ * has a \u escape for NUL or a surrogate (cJSON's handling of those is
+ * its own). Bytes that are not valid UTF-8 are not checked. Pointers in m
+ * point into text.
+ */
+int jsonscan_object(const char *text, size_t len, struct jsonscan_member *m,
+    size_t max, size_t *close);
+
+/*
+ * Converts the JSON number text (len bytes, as jsonscan_object checked it)
+ * to the nearest double, as strtod does: exactly, by Clinger's fast path
+ * when the digits and the power of ten are small enough, else by strtod.
+ */
+double jsonscan_number(const char *text, size_t len);
+
+#endif

@@ -1,0 +1,632 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Message variants: the rules of variant.h and the seed's JSON shape.
+ *
+ * The grounding rule is deliberately mechanical. It cannot tell whether a
+ * sentence is true, but the claims that get marketing into trouble are
+ * the checkable ones: a discount, a price, a date, a deadline. Each of
+ * those must be copied from a cited passage (or be the customer's own
+ * figure, such as their number of orders), so a template or a model that
+ * invents "30% off until Friday" fails, whatever the wording around it.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "diag.h"
+#include "hash.h"
+#include "reasons.h"
+#include "sentence.h"
+#include "variant.h"
+
+#define MARKER_OPEN "[Source: "
+#define MARKER_PARA ", \xc2\xb6"	/* ", ¶" */
+
+void
+variant_init(struct variant *v)
+{
+	memset(v, 0, sizeof(*v));
+	buf_init(&v->subject);
+	buf_init(&v->body);
+	buf_init(&v->cited);
+}
+
+void
+variant_release(struct variant *v)
+{
+	buf_release(&v->subject);
+	buf_release(&v->body);
+	buf_release(&v->cited);
+}
+
+void
+variant_reset(struct variant *v)
+{
+	buf_reset(&v->subject);
+	buf_reset(&v->body);
+	buf_reset(&v->cited);
+	v->ncit = 0;
+	v->id[0] = '\0';
+	v->model = v->prompt_template = NULL;
+	v->tokens_input = v->tokens_output = 0;
+	v->cost_usd = 0;
+}
+
+int
+variant_cite(struct variant *v, size_t i, const char *text, size_t len)
+{
+	if (v->ncit == VARIANT_CITATIONS_MAX)
+		return -1;
+	v->cit[v->ncit].passage = i;
+	v->cit[v->ncit].off = v->cited.len;
+	v->cit[v->ncit].len = len;
+	buf_add(&v->cited, text, len);
+	v->ncit++;
+	return 0;
+}
+
+void
+variant_marker(struct buf *b, const struct passage *p)
+{
+	buf_printf(b, MARKER_OPEN "%s" MARKER_PARA "%lld]", p->title,
+	    p->paragraph_index);
+}
+
+size_t
+variant_chars(const char *s, size_t len)
+{
+	size_t i, n = 0;
+
+	/* Count every byte that does not continue a UTF-8 sequence. */
+	for (i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/*
+ * One marker in the body: where it is and, when well formed, the title
+ * and paragraph it names.
+ */
+struct marker {
+	size_t off, len;		/* the whole "[Source: ...]" */
+	size_t title_off, title_len;
+	long long para;			/* -1: malformed */
+};
+
+/* Finds the next marker at or after *pos; returns 0 when there is none. */
+static int
+next_marker(const char *s, size_t len, size_t *pos, struct marker *m)
+{
+	const char *open, *close, *para, *p;
+	size_t plen = strlen(MARKER_PARA);
+
+	open = *pos < len ? strstr(s + *pos, MARKER_OPEN) : NULL;
+	if (open == NULL)
+		return 0;
+	m->off = (size_t)(open - s);
+	close = strchr(open, ']');
+	if (close == NULL)
+		close = s + len - 1;
+	m->len = (size_t)(close - open) + 1;
+	*pos = m->off + m->len;
+	m->para = -1;
+	m->title_off = m->off + strlen(MARKER_OPEN);
+	/* The title ends at the last ", ¶" before the bracket. */
+	for (para = NULL, p = open; p + plen <= close; p++)
+		if (memcmp(p, MARKER_PARA, plen) == 0)
+			para = p;
+	if (para == NULL || *close != ']' || para + plen == close)
+		return 1;
+	m->title_len = (size_t)(para - s) - m->title_off;
+	m->para = 0;
+	for (p = para + plen; p < close; p++) {
+		if (!isdigit((unsigned char)*p) || m->para > 100000000) {
+			m->para = -1;
+			return 1;
+		}
+		m->para = m->para * 10 + (*p - '0');
+	}
+	return 1;
+}
+
+static void
+show(struct buf *b, const char *s, size_t len)
+{
+	diag_quote(b, s, len);
+}
+
+/* Does citation c match the marker m in body? */
+static int
+cites(const struct passages *ps, const struct citation *c, const char *body,
+    const struct marker *m)
+{
+	const struct passage *p = &ps->p[c->passage];
+
+	return m->para == p->paragraph_index &&
+	    strlen(p->title) == m->title_len &&
+	    memcmp(p->title, body + m->title_off, m->title_len) == 0;
+}
+
+void
+variant_cite_markers(struct variant *v, const struct passages *ps)
+{
+	const char *body = buf_str(&v->body);
+	struct marker m;
+	size_t pos = 0, i, k;
+
+	while (next_marker(body, v->body.len, &pos, &m)) {
+		for (i = 0; m.para >= 0 && i < ps->n; i++) {
+			if (ps->p[i].paragraph_index != m.para ||
+			    strlen(ps->p[i].title) != m.title_len ||
+			    memcmp(ps->p[i].title, body + m.title_off,
+			    m.title_len) != 0)
+				continue;
+			for (k = 0; k < v->ncit && v->cit[k].passage != i; k++)
+				;
+			if (k == v->ncit)
+				variant_cite(v, i, ps->p[i].snippet,
+				    strlen(ps->p[i].snippet));
+			break;
+		}
+	}
+}
+
+static void
+check_markers(const struct variant *v, const struct passages *ps,
+    size_t need, const char *prefix, struct reasons *why)
+{
+	const char *body = buf_str(&v->body);
+	int marked[VARIANT_CITATIONS_MAX] = { 0 };
+	size_t pos = 0, i, k, distinct = 0;
+	struct marker m;
+	struct buf b;
+	int found;
+
+	buf_init(&b);
+	while (next_marker(body, v->body.len, &pos, &m)) {
+		found = 0;
+		for (i = 0; m.para >= 0 && i < v->ncit; i++)
+			if (cites(ps, &v->cit[i], body, &m))
+				found = marked[i] = 1;
+		if (found)
+			continue;
+		buf_reset(&b);
+		show(&b, body + m.off, m.len);
+		reasons_add(why, "%s%s %s %s", prefix, m.para < 0 ?
+		    "malformed citation" : "citation", b.data, m.para < 0 ?
+		    "in the body (expected [Source: TITLE, \xc2\xb6N])" :
+		    "in the body names no cited passage");
+	}
+	for (i = 0; i < v->ncit; i++) {
+		if (!marked[i])
+			reasons_add(why, "%scitation of %s \xc2\xb6%lld has no "
+			    "marker in the body", prefix,
+			    ps->p[v->cit[i].passage].document_id,
+			    ps->p[v->cit[i].passage].paragraph_index);
+		for (k = 0; k < i; k++)
+			if (v->cit[k].passage == v->cit[i].passage)
+				break;
+		distinct += k == i;
+	}
+	if (distinct < need)
+		reasons_add(why, "%sbody cites %zu passage%s, fewer than %zu",
+		    prefix, distinct, distinct == 1 ? "" : "s", need);
+	buf_release(&b);
+}
+
+/* "{name}" or "[Some Words]" (not a marker) left in s; its length, or 0. */
+static size_t
+placeholder_at(const char *s, size_t len, size_t i)
+{
+	size_t j;
+
+	if (s[i] == '{') {
+		for (j = i + 1; j < len && (isalnum((unsigned char)s[j]) ||
+		    s[j] == '_'); j++)
+			;
+		return j > i + 1 && j < len && s[j] == '}' ? j + 1 - i : 0;
+	}
+	if (s[i] != '[' || i + 1 >= len || !isupper((unsigned char)s[i + 1]) ||
+	    strncmp(s + i, MARKER_OPEN, strlen(MARKER_OPEN)) == 0)
+		return 0;
+	for (j = i + 1; j < len && j - i < 40 &&
+	    (isalpha((unsigned char)s[j]) || s[j] == ' ' || s[j] == '_'); j++)
+		;
+	return j < len && s[j] == ']' ? j + 1 - i : 0;
+}
+
+static void
+check_placeholders(const char *s, size_t len, const char *where,
+    const char *prefix, struct reasons *why)
+{
+	struct buf b;
+	size_t i, n;
+
+	buf_init(&b);
+	for (i = 0; i < len; i++) {
+		if ((n = placeholder_at(s, len, i)) == 0)
+			continue;
+		buf_reset(&b);
+		buf_add(&b, s + i, n);
+		reasons_add(why, "%sunfilled placeholder '%s' in the %s",
+		    prefix, b.data, where);
+		i += n - 1;
+	}
+	buf_release(&b);
+}
+
+/*
+ * Figures. A figure is a run of digits and the separators . , : / - that
+ * starts and ends with a digit ("1,400", "6:45", "1-800-555-0142"), with
+ * the '$' before it and the '%' after it when there are.
+ */
+struct figure {
+	size_t off, len;	/* the digits */
+	int dollar, percent;
+};
+
+static int
+is_figure_char(int c)
+{
+	return isdigit(c) || c == '.' || c == ',' || c == ':' || c == '/' ||
+	    c == '-';
+}
+
+/* Finds the next figure at or after *pos; returns 0 when there is none. */
+static int
+next_figure(const char *s, size_t len, size_t *pos, struct figure *f)
+{
+	size_t i = *pos, end;
+
+	while (i < len && !isdigit((unsigned char)s[i]))
+		i++;
+	if (i == len)
+		return 0;
+	for (end = i; end < len && is_figure_char((unsigned char)s[end]); end++)
+		;
+	while (!isdigit((unsigned char)s[end - 1]))
+		end--;
+	f->off = i;
+	f->len = end - i;
+	f->dollar = i > 0 && s[i - 1] == '$';
+	f->percent = end < len && s[end] == '%';
+	*pos = end;
+	return 1;
+}
+
+/* Does a figure like f (from text) appear in the len bytes of s? */
+static int
+has_figure(const char *s, size_t len, const char *text,
+    const struct figure *f)
+{
+	struct figure g;
+	size_t pos = 0;
+
+	while (next_figure(s, len, &pos, &g))
+		if (g.len == f->len && memcmp(s + g.off, text + f->off,
+		    f->len) == 0 && (!f->dollar || g.dollar) &&
+		    (!f->percent || g.percent))
+			return 1;
+	return 0;
+}
+
+/* Words that date a claim or set a deadline; months need a capital. */
+static const char *const months[] = {
+	"January", "February", "March", "April", "June", "July", "August",
+	"September", "October", "November", "December", "Monday", "Tuesday",
+	"Wednesday", "Thursday", "Friday", "Saturday", "Sunday", NULL
+};
+
+static const char *const deadline_words[] = {
+	"today", "tonight", "tomorrow", "midnight", "deadline", "expires",
+	"expiring", "hurry", NULL
+};
+
+static const char *const deadline_phrases[] = {
+	"last chance", "limited time", "while stocks last",
+	"while supplies last", "ends soon", "only until", NULL
+};
+
+/*
+ * Does the word w (n bytes) occur in s as a whole word? Only word starts
+ * are compared, first letter first: this runs for every date and
+ * deadline word over every body.
+ */
+static int
+has_word(const char *s, size_t len, const char *w, size_t n, int nocase)
+{
+	int c0 = nocase ? tolower((unsigned char)w[0]) : (unsigned char)w[0];
+	size_t i;
+	int c;
+
+	for (i = 0; i + n <= len; i++) {
+		if (i > 0 && isalpha((unsigned char)s[i - 1]))
+			continue;
+		c = nocase ? tolower((unsigned char)s[i]) : (unsigned char)s[i];
+		if (c != c0 || (nocase ? strncasecmp(s + i, w, n) :
+		    strncmp(s + i, w, n)) != 0)
+			continue;
+		if (i + n == len || !isalpha((unsigned char)s[i + n]))
+			return 1;
+	}
+	return 0;
+}
+
+/* The grounding text: cited texts and facts, each followed by a newline. */
+static void
+grounds(const struct variant *v, const char *const *facts, size_t nfacts,
+    struct buf *g)
+{
+	size_t i;
+
+	for (i = 0; i < v->ncit; i++) {
+		buf_add(g, v->cited.data + v->cit[i].off, v->cit[i].len);
+		buf_putc(g, '\n');
+	}
+	for (i = 0; i < nfacts; i++)
+		if (facts[i] != NULL) {
+			buf_puts(g, facts[i]);
+			buf_putc(g, '\n');
+		}
+}
+
+/* Does word w (n bytes, lower case) start any of list? Returns it or NULL. */
+static const char *
+starts(const char *w, size_t n, const char *const *list, int nocase)
+{
+	size_t k;
+
+	for (; *list != NULL; list++) {
+		if ((nocase ? tolower((unsigned char)w[0]) :
+		    (unsigned char)w[0]) != (unsigned char)(*list)[0] &&
+		    (unsigned char)w[0] != (unsigned char)(*list)[0])
+			continue;
+		k = strlen(*list);
+		if (k >= n && (k == n || (*list)[n] == ' ') &&
+		    (nocase ? strncasecmp(*list, w, n) : strncmp(*list, w, n))
+		    == 0)
+			return *list;
+	}
+	return NULL;
+}
+
+/* The deadline phrase s (len bytes) starts with, or NULL. */
+static const char *
+phrase_at(const char *s, size_t len)
+{
+	const char *const *p;
+	size_t n;
+
+	for (p = deadline_phrases; *p != NULL; p++) {
+		n = strlen(*p);
+		if (n <= len && tolower((unsigned char)s[0]) == (*p)[0] &&
+		    strncasecmp(s, *p, n) == 0 &&
+		    (n == len || !isalpha((unsigned char)s[n])))
+			return *p;
+	}
+	return NULL;
+}
+
+/*
+ * Checks the dated and deadline words of s (len bytes) against g, in one
+ * pass over the words of s: the body is scanned once, and the grounds
+ * only for a word the body has.
+ */
+static void
+check_words(const char *s, size_t len, const struct buf *g,
+    const char *where, const char *prefix, struct reasons *why)
+{
+	const char *w;
+	size_t i = 0, n;
+	int kind;
+
+	while (i < len) {
+		while (i < len && !isalpha((unsigned char)s[i]))
+			i++;
+		n = 0;
+		while (i + n < len && isalpha((unsigned char)s[i + n]))
+			n++;
+		if (n == 0)
+			break;
+		kind = 0;
+		if ((w = starts(s + i, n, months, 0)) != NULL && strlen(w) == n)
+			kind = 1;
+		else if (n == 3 && strncmp(s + i, "May", 3) == 0 &&
+		    i + 4 < len && s[i + 3] == ' ' &&
+		    isdigit((unsigned char)s[i + 4]))
+			kind = 1, w = "May";
+		else if ((w = starts(s + i, n, deadline_words, 1)) != NULL &&
+		    strlen(w) == n)
+			kind = 2;
+		else if ((w = phrase_at(s + i, len - i)) != NULL)
+			kind = 2;
+		if (kind != 0 && !has_word(g->data, g->len, w, strlen(w),
+		    kind == 2))
+			reasons_add(why, "%s%s '%s' in the %s is not in the "
+			    "cited text", prefix, kind == 1 ? "date" :
+			    "deadline", w, where);
+		i += n;
+	}
+}
+
+static void
+check_claims(const char *s, size_t len, const struct buf *g,
+    const char *where, const char *prefix, struct reasons *why)
+{
+	struct figure f;
+	size_t pos = 0;
+
+	while (next_figure(s, len, &pos, &f))
+		if (!has_figure(g->data, g->len, s, &f))
+			reasons_add(why, "%sfigure '%s%.*s%s' in the %s is not "
+			    "in the cited text", prefix, f.dollar ? "$" : "",
+			    (int)f.len, s + f.off, f.percent ? "%" : "", where);
+	check_words(s, len, g, where, prefix, why);
+}
+
+int
+variant_check_claims(const char *s, size_t len, const char *grounds,
+    size_t glen, const char *where, const char *prefix, struct reasons *why)
+{
+	size_t before = why->n + why->dropped;
+	struct buf g;
+
+	/* has_figure and has_word want a NUL-terminated text. */
+	buf_init(&g);
+	buf_add(&g, grounds, glen);
+	check_claims(s, len, &g, where, prefix, why);
+	buf_release(&g);
+	return why->n + why->dropped > before ? -1 : 0;
+}
+
+/* The body with its markers blanked out, so titles are not claims. */
+static void
+strip_markers(const struct variant *v, struct buf *out)
+{
+	struct marker m;
+	size_t pos = 0;
+
+	buf_add(out, v->body.data != NULL ? v->body.data : "", v->body.len);
+	while (next_marker(out->data, out->len, &pos, &m))
+		memset(out->data + m.off, ' ', m.len);
+}
+
+static void
+check_instructions(const char *s, size_t len, const char *prefix,
+    struct reasons *why)
+{
+	struct sentence sent[64];
+	size_t n, i;
+	struct buf b;
+
+	n = sentence_split(s, len, sent, 64);
+	buf_init(&b);
+	for (i = 0; i < n && i < 64; i++) {
+		if (!sentence_is_instruction(s + sent[i].off, sent[i].len))
+			continue;
+		buf_reset(&b);
+		show(&b, s + sent[i].off, sent[i].len);
+		reasons_add(why, "%sbody has a sentence that reads like an "
+		    "instruction: %s", prefix, b.data);
+	}
+	/* Past 64 sentences, the text as a whole. */
+	if (n > 64 && sentence_is_instruction(s, len))
+		reasons_add(why, "%sbody reads like an instruction", prefix);
+	buf_release(&b);
+}
+
+int
+variant_check(const struct variant *v, const struct passages *ps,
+    size_t need, const char *const *facts, size_t nfacts, const char *prefix,
+    struct reasons *why)
+{
+	size_t before = why->n + why->dropped, chars, words;
+	const char *subject = buf_str(&v->subject);
+	struct buf g, plain;
+	size_t i;
+
+	chars = variant_chars(subject, v->subject.len);
+	if (chars == 0)
+		reasons_add(why, "%ssubject is empty", prefix);
+	else if (chars > VARIANT_SUBJECT_MAX)
+		reasons_add(why, "%ssubject has %zu characters, more than %d",
+		    prefix, chars, VARIANT_SUBJECT_MAX);
+	if (strpbrk(subject, "\r\n") != NULL)
+		reasons_add(why, "%ssubject has a line break", prefix);
+	words = sentence_words(buf_str(&v->body), v->body.len);
+	if (words < VARIANT_WORDS_MIN)
+		reasons_add(why, "%sbody has %zu words, fewer than %d", prefix,
+		    words, VARIANT_WORDS_MIN);
+	else if (words > VARIANT_WORDS_MAX)
+		reasons_add(why, "%sbody has %zu words, more than %d", prefix,
+		    words, VARIANT_WORDS_MAX);
+	check_markers(v, ps, need, prefix, why);
+	check_placeholders(subject, v->subject.len, "subject", prefix, why);
+	check_placeholders(buf_str(&v->body), v->body.len, "body", prefix, why);
+	buf_init(&g);
+	buf_init(&plain);
+	grounds(v, facts, nfacts, &g);
+	/* A subject may also name a cited passage by its title. */
+	strip_markers(v, &plain);
+	check_claims(plain.data, plain.len, &g, "body", prefix, why);
+	for (i = 0; i < v->ncit; i++) {
+		buf_puts(&g, ps->p[v->cit[i].passage].title);
+		buf_putc(&g, '\n');
+	}
+	check_claims(subject, v->subject.len, &g, "subject", prefix, why);
+	check_instructions(plain.data, plain.len, prefix, why);
+	buf_release(&g);
+	buf_release(&plain);
+	return why->n + why->dropped > before ? -1 : 0;
+}
+
+void
+variant_set_id(struct variant *v, int control)
+{
+	struct buf b;
+
+	if (control) {
+		snprintf(v->id, sizeof(v->id), "control");
+		return;
+	}
+	buf_init(&b);
+	buf_puts(&b, v->tone);
+	buf_putc(&b, '\0');
+	buf_add(&b, buf_str(&v->subject), v->subject.len);
+	buf_putc(&b, '\0');
+	buf_add(&b, buf_str(&v->body), v->body.len);
+	buf_putc(&b, '\0');
+	snprintf(v->id, sizeof(v->id), "VAR%016llX",
+	    (unsigned long long)hash_fnv1a64(b.data, b.len));
+	buf_release(&b);
+}
+
+static cJSON *
+string_or_null(const char *s)
+{
+	return s != NULL ? json_new_string(s) : json_new_null();
+}
+
+cJSON *
+variant_json(const struct variant *v, const struct passages *ps,
+    const char *customer_id, const char *segment, const char *generated_at)
+{
+	cJSON *o = json_new_object(), *cits = json_new_array(), *c, *meta;
+	const struct passage *p;
+	struct buf text;
+	size_t i;
+
+	json_set(o, "variant_id", json_new_string(v->id));
+	json_set(o, "customer_id", string_or_null(customer_id));
+	json_set(o, "segment", string_or_null(segment));
+	json_set(o, "subject", json_new_string(buf_str(&v->subject)));
+	json_set(o, "body", json_new_string(buf_str(&v->body)));
+	json_set(o, "tone", json_new_string(v->tone));
+	buf_init(&text);
+	for (i = 0; i < v->ncit; i++) {
+		p = &ps->p[v->cit[i].passage];
+		c = json_new_object();
+		json_set(c, "document_id", json_new_string(p->document_id));
+		json_set(c, "title", json_new_string(p->title));
+		json_set(c, "paragraph_index",
+		    json_new_number((double)p->paragraph_index));
+		buf_reset(&text);
+		buf_add(&text, v->cited.data + v->cit[i].off, v->cit[i].len);
+		json_set(c, "text_snippet", json_new_string(buf_str(&text)));
+		json_append(cits, c);
+	}
+	buf_release(&text);
+	json_set(o, "citations", cits);
+	meta = json_new_object();
+	json_set(meta, "generated_at", json_new_string(generated_at));
+	json_set(meta, "model", string_or_null(v->model));
+	json_set(meta, "tokens_input", json_new_number(v->tokens_input));
+	json_set(meta, "tokens_output", json_new_number(v->tokens_output));
+	json_set(meta, "tokens_total",
+	    json_new_number(v->tokens_input + v->tokens_output));
+	json_set(meta, "cost_usd", json_new_number(v->cost_usd));
+	json_set(meta, "prompt_template", string_or_null(v->prompt_template));
+	json_set(o, "generation_metadata", meta);
+	return o;
+}
