@@ -213,12 +213,6 @@ put_assignment(const struct assigner *a, struct buf *b, const char *id,
 
 enum { MEMBERS_MAX = 64 };
 
-static int
-is_key(const struct jsonscan_member *m, const char *key)
-{
-	return strlen(key) == m->keylen && memcmp(m->key, key, m->keylen) == 0;
-}
-
 /* A string member whose text needs no unescaping: its bytes are its value. */
 static int
 plain_string(const struct jsonscan_member *m)
@@ -246,14 +240,14 @@ fast_line(struct assigner *a, const char *line, size_t len, struct buf *out)
 	if ((n = jsonscan_object(line, len, m, MEMBERS_MAX, &close)) < 0)
 		return 0;
 	for (i = 0; i < n; i++) {
-		if (m[i].key_escaped || is_key(&m[i], "variants") ||
-		    is_key(&m[i], "assignment"))
+		if (m[i].key_escaped || jsonscan_is_key(&m[i], "variants") ||
+		    jsonscan_is_key(&m[i], "assignment"))
 			return 0;
-		if (id == NULL && is_key(&m[i], "customer_id"))
+		if (id == NULL && jsonscan_is_key(&m[i], "customer_id"))
 			id = &m[i];
-		if (seg == NULL && is_key(&m[i], "segment"))
+		if (seg == NULL && jsonscan_is_key(&m[i], "segment"))
 			seg = &m[i];
-		if (strat == NULL && by != NULL && is_key(&m[i], by))
+		if (strat == NULL && by != NULL && jsonscan_is_key(&m[i], by))
 			strat = &m[i];
 	}
 	if (id == NULL || !plain_string(id) || id->valuelen < 3 ||

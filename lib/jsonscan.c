@@ -304,3 +304,25 @@ jsonscan_number(const char *text, size_t len)
 	free(copy);
 	return v;
 }
+
+int
+jsonscan_is_key(const struct jsonscan_member *m, const char *key)
+{
+	return strlen(key) == m->keylen && memcmp(m->key, key, m->keylen) == 0;
+}
+
+int
+jsonscan_plain(const struct jsonscan_member *m, const char **s, size_t *len)
+{
+	if (m->type == JSONSCAN_NULL) {
+		*s = NULL;
+		*len = 0;
+		return 1;
+	}
+	if (m->type != JSONSCAN_STRING ||
+	    memchr(m->value, '\\', m->valuelen) != NULL)
+		return 0;
+	*s = m->value + 1;
+	*len = m->valuelen - 2;
+	return 1;
+}

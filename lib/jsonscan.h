@@ -53,4 +53,16 @@ int jsonscan_object(const char *text, size_t len, struct jsonscan_member *m,
  */
 double jsonscan_number(const char *text, size_t len);
 
+/* Tells whether member m's key is exactly the NUL-terminated key. */
+int jsonscan_is_key(const struct jsonscan_member *m, const char *key);
+
+/*
+ * For a string member whose text has no escapes (its bytes are its value),
+ * points *s at the value without quotes and sets *len; for null sets *s to
+ * NULL and *len to 0. Returns 1 then, or 0 for anything else (the caller
+ * goes the slow way).
+ */
+int jsonscan_plain(const struct jsonscan_member *m, const char **s,
+    size_t *len);
+
 #endif

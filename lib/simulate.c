@@ -275,29 +275,6 @@ fallback_number(const char *name, size_t len)
 
 enum { MEMBERS_MAX = 64 };
 
-static int
-is_key(const struct jsonscan_member *m, const char *key)
-{
-	return strlen(key) == m->keylen && memcmp(m->key, key, m->keylen) == 0;
-}
-
-/* A string member whose bytes are its value (no escapes), or null. */
-static int
-plain(const struct jsonscan_member *m, const char **s, size_t *len)
-{
-	if (m->type == JSONSCAN_NULL) {
-		*s = NULL;
-		*len = 0;
-		return 1;
-	}
-	if (m->type != JSONSCAN_STRING ||
-	    memchr(m->value, '\\', m->valuelen) != NULL)
-		return 0;
-	*s = m->value + 1;
-	*len = m->valuelen - 2;
-	return 1;
-}
-
 /* The fast path's reading of the assignment object; 0 to go slow. */
 static int
 fast_assignment(const struct simulator *s, const struct jsonscan_member *a,
@@ -317,19 +294,20 @@ fast_assignment(const struct simulator *s, const struct jsonscan_member *a,
 	for (i = n - 1; i >= 0; i--) {
 		if (m[i].key_escaped)
 			return 0;
-		if (is_key(&m[i], "experiment_arm")) {
-			if (!plain(&m[i], &t, &len) || t == NULL ||
+		if (jsonscan_is_key(&m[i], "experiment_arm")) {
+			if (!jsonscan_plain(&m[i], &t, &len) || t == NULL ||
 			    (arm = arm_number(s->exp, t, len)) < 0)
 				return 0;
-		} else if (is_key(&m[i], "fallback")) {
-			if (!plain(&m[i], &t, &len))
+		} else if (jsonscan_is_key(&m[i], "fallback")) {
+			if (!jsonscan_plain(&m[i], &t, &len))
 				return 0;
 			f = t == NULL ? FALLBACK_NONE : fallback_number(t, len);
 			if (f < 0)
 				return 0;
 			in->fallback = (enum delivery_fallback)f;
-		} else if (is_key(&m[i], "variant_id")) {
-			if (!plain(&m[i], &in->variant_id, &in->variant_idlen))
+		} else if (jsonscan_is_key(&m[i], "variant_id")) {
+			if (!jsonscan_plain(&m[i], &in->variant_id,
+			    &in->variant_idlen))
 				return 0;
 		}
 	}
@@ -359,21 +337,21 @@ fast_line(struct simulator *s, const char *line, size_t len, struct buf *out)
 		return 0;
 	memset(&in, 0, sizeof(in));
 	for (i = n - 1; i >= 0; i--) {
-		if (m[i].key_escaped || is_key(&m[i], "variants") ||
-		    is_key(&m[i], "engagement"))
+		if (m[i].key_escaped || jsonscan_is_key(&m[i], "variants") ||
+		    jsonscan_is_key(&m[i], "engagement"))
 			return 0;
-		if (is_key(&m[i], "customer_id")) {
-			if (!plain(&m[i], &in.id, &idlen) || in.id == NULL ||
+		if (jsonscan_is_key(&m[i], "customer_id")) {
+			if (!jsonscan_plain(&m[i], &in.id, &idlen) || in.id == NULL ||
 			    idlen == 0)
 				return 0;
 			in.idlen = idlen;
-		} else if (is_key(&m[i], "segment")) {
-			if (!plain(&m[i], &seg, &seglen))
+		} else if (jsonscan_is_key(&m[i], "segment")) {
+			if (!jsonscan_plain(&m[i], &seg, &seglen))
 				return 0;
-		} else if (is_key(&m[i], "assignment"))
+		} else if (jsonscan_is_key(&m[i], "assignment"))
 			assignment = &m[i];
 		for (k = 0; k < 2; k++)
-			if (is_key(&m[i], rate_fields[k])) {
+			if (jsonscan_is_key(&m[i], rate_fields[k])) {
 				if (m[i].type != JSONSCAN_NUMBER)
 					return 0;
 				in.rate[k] = jsonscan_number(m[i].value,

@@ -120,29 +120,6 @@ arm_number(const struct experiment *e, const char *name, size_t len)
 
 enum { MEMBERS_MAX = 64 };
 
-static int
-is_key(const struct jsonscan_member *m, const char *key)
-{
-	return strlen(key) == m->keylen && memcmp(m->key, key, m->keylen) == 0;
-}
-
-/* A string member without escapes (its bytes are its value), or null. */
-static int
-plain(const struct jsonscan_member *m, const char **s, size_t *len)
-{
-	if (m->type == JSONSCAN_NULL) {
-		*s = NULL;
-		*len = 0;
-		return 1;
-	}
-	if (m->type != JSONSCAN_STRING ||
-	    memchr(m->value, '\\', m->valuelen) != NULL)
-		return 0;
-	*s = m->value + 1;
-	*len = m->valuelen - 2;
-	return 1;
-}
-
 /*
  * Reads the engagement's members (from the engagement object, or the
  * record itself for a bare event) into o. Returns 1, or 0 to go slow.
@@ -158,18 +135,18 @@ fast_event(const struct tally *t, const struct jsonscan_member *m, int n,
 	for (i = n - 1; i >= 0; i--) {
 		if (m[i].key_escaped)
 			return 0;
-		if (is_key(&m[i], "experiment_arm")) {
-			if (!plain(&m[i], &s, &len) || s == NULL ||
+		if (jsonscan_is_key(&m[i], "experiment_arm")) {
+			if (!jsonscan_plain(&m[i], &s, &len) || s == NULL ||
 			    (arm = arm_number(t->exp, s, len)) < 0)
 				return 0;
-		} else if (is_key(&m[i], "fallback")) {
-			if (!plain(&m[i], &s, &len))
+		} else if (jsonscan_is_key(&m[i], "fallback")) {
+			if (!jsonscan_plain(&m[i], &s, &len))
 				return 0;
 			o->fallback = s != NULL;
 			seen |= 1 << METRIC_N;
 		}
 		for (k = 0; k < METRIC_N; k++)
-			if (is_key(&m[i], outcome_fields[k])) {
+			if (jsonscan_is_key(&m[i], outcome_fields[k])) {
 				if (m[i].type != JSONSCAN_TRUE &&
 				    m[i].type != JSONSCAN_FALSE)
 					return 0;
@@ -203,13 +180,13 @@ fast_line(struct tally *t, const char *line, size_t len)
 	for (i = n - 1; i >= 0; i--) {
 		if (m[i].key_escaped)
 			return 0;
-		if (is_key(&m[i], "engagement"))
+		if (jsonscan_is_key(&m[i], "engagement"))
 			eng = &m[i];
-		else if (is_key(&m[i], "segment") &&
-		    !plain(&m[i], &o.segment, &o.segmentlen))
+		else if (jsonscan_is_key(&m[i], "segment") &&
+		    !jsonscan_plain(&m[i], &o.segment, &o.segmentlen))
 			return 0;
 		for (k = 0; k < COV_N; k++)
-			if (is_key(&m[i], covariate_fields[k]) &&
+			if (jsonscan_is_key(&m[i], covariate_fields[k]) &&
 			    m[i].type == JSONSCAN_NUMBER) {
 				o.x[k] = jsonscan_number(m[i].value,
 				    m[i].valuelen);
