@@ -10,7 +10,8 @@ include config.mk
 
 PROGS = cpo-assign cpo-generate cpo-lift cpo-retrieve cpo-safety cpo-segment \
 	cpo-simulate cpo-validate
-BIN = $(PROGS:%=bin/%)
+BINDIR = bin
+BIN = $(PROGS:%=$(BINDIR)/%)
 MAN1 = $(PROGS:%=man/%.1)
 MAN7 = man/cpo.7
 
@@ -81,7 +82,7 @@ $(LIBA): $(LIBOBJ)
 	ar rcs $@ $(LIBOBJ)
 
 # The INTERP check catches a link that silently went dynamic.
-bin/%: $(OBJ)/cmd/%.o $(LIBA)
+$(BINDIR)/%: $(OBJ)/cmd/%.o $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(DEPS_LIBS) $(LDLIBS)
 	@! readelf -l $@ | grep -q INTERP || { echo "$@ is not static" >&2; rm -f $@; exit 1; }
@@ -107,7 +108,7 @@ tools-test:
 
 test: $(BIN) build/lib-check tools-test
 	mandoc -T lint -W warning $(MAN1) $(MAN7)
-	CPO_BIN=$(CURDIR)/bin bats tests
+	CPO_BIN=$(abspath $(BINDIR)) bats tests
 
 check-asan: $(ASAN_BIN) tools-test
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -148,7 +149,7 @@ lint: $(BIN) tools-test
 
 # clean keeps the dependency builds (slow, and not ours); distclean doesn't.
 clean:
-	rm -rf bin $(OBJ) $(LIBA) $(ASAN)/obj $(ASAN)/bin $(ASAN_LIBA) \
+	rm -rf $(BINDIR) $(OBJ) $(LIBA) $(ASAN)/obj $(ASAN)/bin $(ASAN_LIBA) \
 	    build/gen-customers build/lib-check build/retrieve-bench build/gen \
 	    out
 
