@@ -79,6 +79,28 @@ check_display() {
 	done < "$statuses"
 }
 
+# check_examples PAGE MIN: runs every display of PAGE's EXAMPLES section with
+# check_display and fails unless there are at least MIN of them.
+check_examples() {
+	local text= line n=0
+	while IFS= read -r line; do
+		if [ "$line" = '--- display' ]; then
+			if [ -n "$text" ]; then
+				n=$((n + 1))
+				check_display "$n" "$text"
+			fi
+			text=
+			continue
+		fi
+		text+=$line$'\n'
+	done < <(examples "$CPO_ROOT/man/$1")
+	if [ -n "$text" ]; then
+		n=$((n + 1))
+		check_display "$n" "$text"
+	fi
+	same "displays in $1" "at least $2" "at least $((n < $2 ? n : $2))"
+}
+
 @test "every page passes mandoc -T lint at the warning level" {
 	local page n=0
 	for page in "$CPO_ROOT"/man/*.[1-9]; do
@@ -128,101 +150,33 @@ check_display() {
 }
 
 @test "the EXAMPLES of cpo-validate(1) run as shown and exit 0 or 1" {
-	local text= line n=0
-	while IFS= read -r line; do
-		if [ "$line" = '--- display' ]; then
-			if [ -n "$text" ]; then
-				n=$((n + 1))
-				check_display "$n" "$text"
-			fi
-			text=
-			continue
-		fi
-		text+=$line$'\n'
-	done < <(examples "$CPO_ROOT/man/cpo-validate.1")
-	if [ -n "$text" ]; then
-		n=$((n + 1))
-		check_display "$n" "$text"
-	fi
-	[ "$n" -ge 3 ]
+	check_examples cpo-validate.1 3
 }
 
 @test "the EXAMPLES of cpo-segment(1) run as shown and exit 0 or 1" {
-	local text= line n=0
-	while IFS= read -r line; do
-		if [ "$line" = '--- display' ]; then
-			if [ -n "$text" ]; then
-				n=$((n + 1))
-				check_display "$n" "$text"
-			fi
-			text=
-			continue
-		fi
-		text+=$line$'\n'
-	done < <(examples "$CPO_ROOT/man/cpo-segment.1")
-	if [ -n "$text" ]; then
-		n=$((n + 1))
-		check_display "$n" "$text"
-	fi
-	[ "$n" -ge 5 ]
+	check_examples cpo-segment.1 5
 }
 
 @test "the EXAMPLES of cpo-retrieve(1) run as shown and exit 0 or 1" {
-	local text= line n=0
-	while IFS= read -r line; do
-		if [ "$line" = '--- display' ]; then
-			if [ -n "$text" ]; then
-				n=$((n + 1))
-				check_display "$n" "$text"
-			fi
-			text=
-			continue
-		fi
-		text+=$line$'\n'
-	done < <(examples "$CPO_ROOT/man/cpo-retrieve.1")
-	if [ -n "$text" ]; then
-		n=$((n + 1))
-		check_display "$n" "$text"
-	fi
-	[ "$n" -ge 4 ]
+	check_examples cpo-retrieve.1 4
 }
 
 @test "the EXAMPLES of cpo-generate(1) run as shown and exit 0 or 1" {
-	local text= line n=0
-	while IFS= read -r line; do
-		if [ "$line" = '--- display' ]; then
-			if [ -n "$text" ]; then
-				n=$((n + 1))
-				check_display "$n" "$text"
-			fi
-			text=
-			continue
-		fi
-		text+=$line$'\n'
-	done < <(examples "$CPO_ROOT/man/cpo-generate.1")
-	if [ -n "$text" ]; then
-		n=$((n + 1))
-		check_display "$n" "$text"
-	fi
-	[ "$n" -ge 3 ]
+	check_examples cpo-generate.1 3
 }
 
 @test "the EXAMPLES of cpo-safety(1) run as shown and exit 0 or 1" {
-	local text= line n=0
-	while IFS= read -r line; do
-		if [ "$line" = '--- display' ]; then
-			if [ -n "$text" ]; then
-				n=$((n + 1))
-				check_display "$n" "$text"
-			fi
-			text=
-			continue
-		fi
-		text+=$line$'\n'
-	done < <(examples "$CPO_ROOT/man/cpo-safety.1")
-	if [ -n "$text" ]; then
-		n=$((n + 1))
-		check_display "$n" "$text"
-	fi
-	[ "$n" -ge 4 ]
+	check_examples cpo-safety.1 4
+}
+
+@test "the EXAMPLES of cpo-assign(1) run as shown and exit 0 or 1" {
+	check_examples cpo-assign.1 4
+}
+
+@test "the EXAMPLES of cpo-simulate(1) run as shown and exit 0 or 1" {
+	check_examples cpo-simulate.1 2
+}
+
+@test "the EXAMPLES of cpo-lift(1) run as shown and exit 0 or 1" {
+	check_examples cpo-lift.1 4
 }
