@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "jsonscan.h"
+#include "numparse.h"
 #include "xalloc.h"
 
 struct scan {
@@ -256,53 +257,7 @@ jsonscan_object(const char *text, size_t len, struct jsonscan_member *m,
 double
 jsonscan_number(const char *text, size_t len)
 {
-	static const double pow10[] = {
-		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-		1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
-	};
-	const char *p = text, *end = text + len;
-	uint64_t mant = 0;
-	int ndig = 0, scale = 0, exp = 0, e = 0, eneg = 0, neg = 0;
-	double v;
-	char *copy;
-
-	if (p < end && *p == '-')
-		neg = *p++ == '-';
-	for (; p < end && ((*p >= '0' && *p <= '9') || *p == '.'); p++) {
-		if (*p == '.') {
-			scale = 1;
-			continue;
-		}
-		if (ndig > 0 || *p != '0')
-			ndig++;
-		if (ndig > 15)
-			break;
-		mant = mant * 10 + (uint64_t)(*p - '0');
-		exp -= scale;
-	}
-	if (p < end && (*p == 'e' || *p == 'E')) {
-		if (++p < end && (*p == '+' || *p == '-'))
-			eneg = *p++ == '-';
-		for (; p < end; p++)
-			if (e < 100000)
-				e = e * 10 + (*p - '0');
-		exp += eneg ? -e : e;
-	}
-	/*
-	 * Clinger's fast path (W. D. Clinger, "How to read floating point
-	 * numbers accurately", PLDI 1990): a mantissa below 2^53 and a power
-	 * of ten up to 10^22 are both exact, so one correctly rounded IEEE
-	 * multiplication or division gives the nearest double.
-	 */
-	if (p == end && exp >= -22 && exp <= 22) {
-		v = (double)mant;
-		v = exp < 0 ? v / pow10[-exp] : v * pow10[exp];
-		return neg ? -v : v;
-	}
-	copy = xstrndup(text, len);
-	v = strtod(copy, NULL);
-	free(copy);
-	return v;
+	return num_decimal_value(text, len);
 }
 
 int

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "numparse.h"
+#include "xalloc.h"
 
 enum numparse_status
 num_parse_int(const char *s, size_t len, long long min, long long max,
@@ -55,47 +56,66 @@ is_nonfinite_word(const char *s, size_t len)
 	return 0;
 }
 
-/*
- * Clinger's fast path (PLDI 1990): when the digits form an integer below
- * 2^53 and the power of ten is at most 10^22, both are exact doubles and one
- * IEEE multiplication or division rounds correctly. Returns 1 and sets *out,
- * or 0 when the text needs strtod. The grammar has been checked already.
- */
-static int
-fast_decimal(const char *s, size_t len, double *out)
+double
+num_decimal_value(const char *s, size_t len)
 {
 	static const double pow10[] = {
 		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 		1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
 	};
+	const char *p = s, *end = s + len;
 	uint64_t mant = 0;
-	size_t i = 0;
-	int neg = 0, exp = 0, ndigits = 0, after_point = 0;
+	int ndig = 0, scale = 0, exp = 0, e = 0, eneg = 0, neg = 0;
+	char small[64], *copy;
+	double v;
 
-	if (s[i] == '+' || s[i] == '-')
-		neg = s[i++] == '-';
-	for (; i < len; i++) {
-		if (s[i] == '.') {
-			after_point = 1;
+	if (p < end && (*p == '-' || *p == '+'))
+		neg = *p++ == '-';
+	for (; p < end && ((*p >= '0' && *p <= '9') || *p == '.'); p++) {
+		if (*p == '.') {
+			scale = 1;
 			continue;
 		}
-		if (s[i] < '0' || s[i] > '9')
-			return 0;	/* an exponent: leave it to strtod */
-		if (++ndigits > 15)
-			return 0;
-		mant = mant * 10 + (uint64_t)(s[i] - '0');
-		exp -= after_point;
+		if (ndig > 0 || *p != '0')
+			ndig++;
+		if (ndig > 15)
+			break;
+		mant = mant * 10 + (uint64_t)(*p - '0');
+		exp -= scale;
 	}
-	*out = exp == 0 ? (double)mant : (double)mant / pow10[-exp];
-	if (neg)
-		*out = -*out;
-	return 1;
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		if (++p < end && (*p == '+' || *p == '-'))
+			eneg = *p++ == '-';
+		for (; p < end; p++)
+			if (e < 100000)
+				e = e * 10 + (*p - '0');
+		exp += eneg ? -e : e;
+	}
+	/*
+	 * Clinger's fast path (W. D. Clinger, "How to read floating point
+	 * numbers accurately", PLDI 1990): a mantissa below 2^53 and a power
+	 * of ten up to 10^22 are both exact, so one correctly rounded IEEE
+	 * multiplication or division gives the nearest double.
+	 */
+	if (p == end && exp >= -22 && exp <= 22) {
+		v = (double)mant;
+		v = exp < 0 ? v / pow10[-exp] : v * pow10[exp];
+		return neg ? -v : v;
+	}
+	if (len < sizeof(small)) {
+		memcpy(small, s, len);
+		small[len] = '\0';
+		return strtod(small, NULL);
+	}
+	copy = xstrndup(s, len);
+	v = strtod(copy, NULL);
+	free(copy);
+	return v;
 }
 
 enum numparse_status
 num_parse_double(const char *s, size_t len, double *out)
 {
-	char tmp[128];
 	size_t i = 0, mant = 0, expdigits = 0;
 
 	if (i < len && (s[i] == '+' || s[i] == '-'))
@@ -116,17 +136,8 @@ num_parse_double(const char *s, size_t len, double *out)
 	}
 	if (mant == 0 || i != len)
 		return is_nonfinite_word(s, len) ? NUM_NONFINITE : NUM_SYNTAX;
-	if (fast_decimal(s, len, out))
-		return NUM_OK;
-	if (len >= sizeof(tmp))
-		return NUM_SYNTAX;
-	memcpy(tmp, s, len);
-	tmp[len] = '\0';
-	errno = 0;
-	*out = strtod(tmp, NULL);
-	if (errno == ERANGE && isinf(*out))
-		return NUM_RANGE;
-	return NUM_OK;
+	*out = num_decimal_value(s, len);
+	return isinf(*out) ? NUM_RANGE : NUM_OK;
 }
 
 long long

@@ -32,6 +32,14 @@ enum numparse_status num_parse_int(const char *s, size_t len, long long min,
 enum numparse_status num_parse_double(const char *s, size_t len, double *out);
 
 /*
+ * The nearest double to s (len bytes), a number already known to be well
+ * formed ([+-]digits[.digits][e[+-]digits], as num_parse_double or a JSON
+ * grammar checks): exact and fast for up to 15 significant digits and powers
+ * of ten up to 22, strtod otherwise. Overflow gives an infinity.
+ */
+double num_decimal_value(const char *s, size_t len);
+
+/*
  * strtonum(3) from OpenBSD, which musl lacks: parses the NUL-terminated s as
  * an integer in [min, max]. Returns the value; on failure returns 0 and sets
  * *errstr to "invalid", "too small" or "too large", else sets it to NULL.
