@@ -211,8 +211,6 @@ put_assignment(const struct assigner *a, struct buf *b, const char *id,
 	buf_putc(b, '}');
 }
 
-enum { MEMBERS_MAX = 64 };
-
 /* A string member whose text needs no unescaping: its bytes are its value. */
 static int
 plain_string(const struct jsonscan_member *m)
@@ -229,7 +227,7 @@ plain_string(const struct jsonscan_member *m)
 static int
 fast_line(struct assigner *a, const char *line, size_t len, struct buf *out)
 {
-	struct jsonscan_member m[MEMBERS_MAX];
+	struct jsonscan_member m[JSONSCAN_MEMBERS];
 	const struct jsonscan_member *id = NULL, *seg = NULL, *strat = NULL;
 	const char *by = a->exp->stratify_by;
 	struct delivery d;
@@ -237,7 +235,7 @@ fast_line(struct assigner *a, const char *line, size_t len, struct buf *out)
 	double bucket;
 	int n, i;
 
-	if ((n = jsonscan_object(line, len, m, MEMBERS_MAX, &close)) < 0)
+	if ((n = jsonscan_object(line, len, m, JSONSCAN_MEMBERS, &close)) < 0)
 		return 0;
 	for (i = 0; i < n; i++) {
 		if (m[i].key_escaped || jsonscan_is_key(&m[i], "variants") ||

@@ -34,6 +34,12 @@ struct jsonscan_member {
 #define JSONSCAN_DEPTH 64
 
 /*
+ * Members a record reader takes in at once. A record with more falls back
+ * to the callers' full parser, so this bounds only the fast path.
+ */
+#define JSONSCAN_MEMBERS 64
+
+/*
  * Checks that text (len bytes) is one JSON object as RFC 8259 defines it,
  * with blanks (space, tab, CR, LF) around it, and stores up to max of its
  * top-level members in m, in order, and the offset of its closing brace in

@@ -43,9 +43,6 @@ static const struct key added[] = {
 /* Confidence is written in ten-thousandths. */
 #define CONFIDENCE_SCALE 10000
 
-/* Records with more top-level members than this take the slow path. */
-enum { MEMBERS_MAX = 64 };
-
 /* Numbers formatted lately, by their bits: a direct-mapped table. */
 enum { NUMBERS_SIZE = 1024 };
 struct segnumbers {
@@ -161,7 +158,7 @@ int
 segment_read(struct segrecord *rec, const char *line, size_t len,
     int no_newline, struct reasons *why)
 {
-	struct jsonscan_member m[MEMBERS_MAX];
+	struct jsonscan_member m[JSONSCAN_MEMBERS];
 	size_t col;
 	int n;
 
@@ -170,7 +167,7 @@ segment_read(struct segrecord *rec, const char *line, size_t len,
 	rec->text = line;
 	rec->len = len;
 	rec->tree = NULL;
-	n = jsonscan_object(line, len, m, MEMBERS_MAX, &rec->close);
+	n = jsonscan_object(line, len, m, JSONSCAN_MEMBERS, &rec->close);
 	if (n >= 0 && fast_fields(rec, m, n) == 0) {
 		segfield_derive(rec->f);
 		return 1;

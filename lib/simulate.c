@@ -273,20 +273,18 @@ fallback_number(const char *name, size_t len)
 	return -1;
 }
 
-enum { MEMBERS_MAX = 64 };
-
 /* The fast path's reading of the assignment object; 0 to go slow. */
 static int
 fast_assignment(const struct simulator *s, const struct jsonscan_member *a,
     struct sim_in *in)
 {
-	struct jsonscan_member m[MEMBERS_MAX];
+	struct jsonscan_member m[JSONSCAN_MEMBERS];
 	const char *t;
 	size_t close, len;
 	int n, i, arm = -1, f;
 
 	if (a->type != JSONSCAN_OBJECT ||
-	    (n = jsonscan_object(a->value, a->valuelen, m, MEMBERS_MAX,
+	    (n = jsonscan_object(a->value, a->valuelen, m, JSONSCAN_MEMBERS,
 	    &close)) < 0)
 		return 0;
 	in->fallback = FALLBACK_NONE;
@@ -326,14 +324,14 @@ fast_assignment(const struct simulator *s, const struct jsonscan_member *a,
 static int
 fast_line(struct simulator *s, const char *line, size_t len, struct buf *out)
 {
-	struct jsonscan_member m[MEMBERS_MAX];
+	struct jsonscan_member m[JSONSCAN_MEMBERS];
 	const struct jsonscan_member *assignment = NULL;
 	const char *seg = NULL;
 	size_t close, seglen = 0, idlen = 0;
 	struct sim_in in;
 	int n, i, k, seen = 0;
 
-	if ((n = jsonscan_object(line, len, m, MEMBERS_MAX, &close)) < 0)
+	if ((n = jsonscan_object(line, len, m, JSONSCAN_MEMBERS, &close)) < 0)
 		return 0;
 	memset(&in, 0, sizeof(in));
 	for (i = n - 1; i >= 0; i--) {

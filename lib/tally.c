@@ -118,8 +118,6 @@ arm_number(const struct experiment *e, const char *name, size_t len)
 	return -1;
 }
 
-enum { MEMBERS_MAX = 64 };
-
 /*
  * Reads the engagement's members (from the engagement object, or the
  * record itself for a bare event) into o. Returns 1, or 0 to go slow.
@@ -168,13 +166,13 @@ fast_event(const struct tally *t, const struct jsonscan_member *m, int n,
 static int
 fast_line(struct tally *t, const char *line, size_t len)
 {
-	struct jsonscan_member m[MEMBERS_MAX], em[MEMBERS_MAX];
+	struct jsonscan_member m[JSONSCAN_MEMBERS], em[JSONSCAN_MEMBERS];
 	const struct jsonscan_member *eng = NULL;
 	size_t close;
 	struct obs o;
 	int n, en, i, k, cov = 0;
 
-	if ((n = jsonscan_object(line, len, m, MEMBERS_MAX, &close)) < 0)
+	if ((n = jsonscan_object(line, len, m, JSONSCAN_MEMBERS, &close)) < 0)
 		return 0;
 	memset(&o, 0, sizeof(o));
 	for (i = n - 1; i >= 0; i--) {
@@ -195,9 +193,9 @@ fast_line(struct tally *t, const char *line, size_t len)
 			}
 	}
 	if (eng != NULL) {
-		if (eng->type != JSONSCAN_OBJECT || (en = jsonscan_object(
-		    eng->value, eng->valuelen, em, MEMBERS_MAX, &close)) < 0 ||
-		    !fast_event(t, em, en, &o))
+		if (eng->type != JSONSCAN_OBJECT ||
+		    (en = jsonscan_object(eng->value, eng->valuelen, em,
+		    JSONSCAN_MEMBERS, &close)) < 0 || !fast_event(t, em, en, &o))
 			return 0;
 	} else if (!fast_event(t, m, n, &o))
 		return 0;
