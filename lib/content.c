@@ -12,6 +12,7 @@
 #include "diag.h"
 #include "embed.h"
 #include "jsonfile.h"
+#include "timefmt.h"
 #include "xalloc.h"
 
 /* Where the compiled-in library sits among the embedded files. */
@@ -62,96 +63,6 @@ const char *
 content_category_name(enum content_category c)
 {
 	return category_names[c];
-}
-
-/* Reads exactly n digits at *s into *v and moves *s past them. */
-static int
-digits(const char **s, int n, int *v)
-{
-	int i;
-
-	*v = 0;
-	for (i = 0; i < n; i++) {
-		if ((*s)[i] < '0' || (*s)[i] > '9')
-			return -1;
-		*v = *v * 10 + ((*s)[i] - '0');
-	}
-	*s += n;
-	return 0;
-}
-
-/*
- * Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
- * (Howard Hinnant's days_from_civil), so no timegm is needed.
- */
-static long long
-days_from_civil(int y, int m, int d)
-{
-	long long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int
-month_days(int y, int m)
-{
-	static const int days[12] = {
-		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-	};
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-	return m == 2 && leap ? 29 : days[m - 1];
-}
-
-int
-content_parse_time(const char *s, time_t *t)
-{
-	int y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0, sign = 0;
-
-	if (digits(&s, 4, &y) < 0 || *s++ != '-' || digits(&s, 2, &mo) < 0 ||
-	    *s++ != '-' || digits(&s, 2, &d) < 0)
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo))
-		return -1;
-	if (*s == 'T') {
-		s++;
-		if (digits(&s, 2, &h) < 0 || *s++ != ':' ||
-		    digits(&s, 2, &mi) < 0)
-			return -1;
-		if (*s == ':') {
-			s++;
-			if (digits(&s, 2, &sec) < 0)
-				return -1;
-			if (*s == '.') {
-				s++;
-				if (*s < '0' || *s > '9')
-					return -1;
-				while (*s >= '0' && *s <= '9')
-					s++;
-			}
-		}
-		if (h > 23 || mi > 59 || sec > 60)
-			return -1;
-		if (*s == 'Z')
-			s++;
-		else if (*s == '+' || *s == '-') {
-			sign = *s++ == '+' ? 1 : -1;
-			if (digits(&s, 2, &oh) < 0 || *s++ != ':' ||
-			    digits(&s, 2, &om) < 0 || oh > 23 || om > 59)
-				return -1;
-		} else
-			return -1;
-	}
-	if (*s != '\0')
-		return -1;
-	*t = (time_t)(days_from_civil(y, mo, d) * 86400LL + h * 3600LL +
-	    mi * 60LL + sec - sign * (oh * 3600LL + om * 60LL));
-	return 0;
 }
 
 /* Counts characters (UTF-8 sequences), not bytes. */
@@ -421,7 +332,7 @@ check(const struct content_library *lib, const cJSON *doc,
 	}
 	if ((date = string_field(doc, "approval_date", 1, why)) == NULL)
 		return -1;
-	if (content_parse_time(date, &d->approved) < 0) {
+	if (timefmt_parse_iso(date, &d->approved) < 0) {
 		buf_puts(why, "field 'approval_date': expected an ISO 8601 "
 		    "date and time, got ");
 		diag_quote(why, date, strlen(date));

@@ -105,12 +105,4 @@ int content_category_parse(const char *name, size_t len);
 /* Returns the name of category c. */
 const char *content_category_name(enum content_category c);
 
-/*
- * Parses an ISO 8601 date ("2025-11-01") or UTC date and time
- * ("2025-11-01T00:00:00Z", seconds optional, a fraction of a second and an
- * offset such as "+02:00" allowed) into *t. Returns 0, or -1 if s is not
- * one.
- */
-int content_parse_time(const char *s, time_t *t);
-
 #endif

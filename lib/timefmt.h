@@ -23,4 +23,12 @@ int timefmt_choose(const char *source_date_epoch, time_t now, time_t *out);
 /* Writes t as UTC "YYYY-MM-DDTHH:MM:SSZ" into out (TIMEFMT_ISO_SIZE bytes). */
 void timefmt_iso(time_t t, char *out);
 
+/*
+ * Parses an ISO 8601 date ("2025-11-01") or UTC date and time
+ * ("2025-11-01T00:00:00Z", seconds optional, a fraction of a second and an
+ * offset such as "+02:00" allowed) into *t. Returns 0, or -1 if s is not
+ * one.
+ */
+int timefmt_parse_iso(const char *s, time_t *t);
+
 #endif
