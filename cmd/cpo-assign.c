@@ -5,21 +5,17 @@
  * message among the record's variants (the control message when safety
  * blocked it).
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "assign.h"
 #include "cli.h"
 #include "input.h"
-#include "lineio.h"
 #include "numparse.h"
 #include "run.h"
 #include "status.h"
-#include "timefmt.h"
 
 static const char synopsis[] = "cpo-assign [--experiment FILE] "
     "[--method stratified|hash] [--seed N] [--keep-variants] [--summary] "
@@ -51,40 +47,12 @@ struct options {
 	int strict;
 };
 
+/* assign_line in the shape run_lines calls. */
 static int
-assign_all(struct run *run, struct assigner *a, struct lineio *in,
-    const char *name)
+assign_one(void *a, const char *line, size_t len, int no_newline,
+    struct buf *out, struct reasons *why)
 {
-	struct reasons why;
-	struct buf out;
-	const char *line;
-	size_t len;
-	int rc, stop = 0;
-
-	reasons_init(&why);
-	buf_init(&out);
-	while (!stop && (rc = lineio_next(in, &line, &len)) > 0) {
-		buf_reset(&out);
-		reasons_reset(&why);
-		switch (assign_line(a, line, len, in->no_newline, &out, &why)) {
-		case 0:
-			continue;
-		case 1:
-			run_read(run);
-			stop = run_write(run, out.data, out.len) < 0;
-			break;
-		default:
-			run_read(run);
-			stop = run_reject(run, name, in->lineno, line, len, &why);
-		}
-	}
-	reasons_release(&why);
-	buf_release(&out);
-	if (rc < 0) {
-		diag_in(&run->diag, name, "read error: %s", strerror(errno));
-		return CPO_EXIT_IO;
-	}
-	return CPO_EXIT_OK;
+	return assign_line(a, line, len, no_newline, out, why);
 }
 
 /* Prints the --summary table, one diagnostic line per row. */
@@ -169,13 +137,8 @@ options(int argc, char **argv, struct options *opt, struct experiment *exp,
 			return CPO_EXIT_USAGE;
 		}
 	}
-	if (argc - optind > 1) {
-		diag_msg(d, "too many arguments: expected one FILE");
-		cli_usage(d, synopsis);
+	if (cli_input(d, argc, argv, optind, synopsis, &opt->input) < 0)
 		return CPO_EXIT_USAGE;
-	}
-	if (optind < argc)
-		opt->input = argv[optind];
 	if (strcmp(opt->method, "stratified") != 0 &&
 	    strcmp(opt->method, "hash") != 0) {
 		diag_in(d, "--method", "expected stratified or hash, got '%s'",
@@ -197,11 +160,8 @@ options(int argc, char **argv, struct options *opt, struct experiment *exp,
 		if (c < 0)
 			return c == -2 ? CPO_EXIT_IO : CPO_EXIT_USAGE;
 	}
-	if (timefmt_choose(getenv("SOURCE_DATE_EPOCH"), time(NULL), now) < 0) {
-		diag_in(d, "SOURCE_DATE_EPOCH", "expected a non-negative "
-		    "integer, got '%s'", getenv("SOURCE_DATE_EPOCH"));
+	if (cli_clock(d, now) < 0)
 		return CPO_EXIT_USAGE;
-	}
 	if (opt->seed != NULL)
 		experiment_set_seed(exp, (uint64_t)seed);
 	return -1;
@@ -224,23 +184,15 @@ main(int argc, char **argv)
 		experiment_release(&exp);
 		return rc;
 	}
-	if (lineio_open(&in, opt.input) < 0) {
-		diag_in(&run.diag, input_name(opt.input), "%s", strerror(errno));
-		experiment_release(&exp);
-		return CPO_EXIT_IO;
-	}
 	run.strict = opt.strict;
-	if (opt.rejects_path != NULL &&
-	    run_open_rejects(&run, opt.rejects_path) < 0) {
-		diag_in(&run.diag, opt.rejects_path, "%s", strerror(errno));
-		lineio_release(&in);
+	if ((rc = run_open(&run, &in, opt.input, opt.rejects_path)) != 0) {
 		experiment_release(&exp);
-		return CPO_EXIT_IO;
+		return rc;
 	}
 
 	assign_init(&a, &exp, strcmp(opt.method, "hash") == 0 ? ASSIGN_HASH :
 	    ASSIGN_STRATIFIED, opt.keep_variants, now);
-	rc = assign_all(&run, &a, &in, input_name(opt.input));
+	rc = run_lines(&run, &in, input_name(opt.input), assign_one, &a);
 	if (opt.summary)
 		summary(&a, &run.diag);
 	if ((c = run_finish(&run)) != CPO_EXIT_OK && rc == CPO_EXIT_OK)

@@ -283,11 +283,8 @@ main(int argc, char **argv)
 	rc = CPO_EXIT_USAGE;
 	if (settle(&opt, &exp, &lo, &run.diag) < 0)
 		goto done;
-	if (timefmt_choose(getenv("SOURCE_DATE_EPOCH"), time(NULL), &now) < 0) {
-		diag_in(&run.diag, "SOURCE_DATE_EPOCH", "expected a "
-		    "non-negative integer, got '%s'", getenv("SOURCE_DATE_EPOCH"));
+	if (cli_clock(&run.diag, &now) < 0)
 		goto done;
-	}
 	timefmt_iso(now, stamp);
 	lo.computed_at = stamp;
 

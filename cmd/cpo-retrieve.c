@@ -507,11 +507,7 @@ main(int argc, char **argv)
 	http_defaults(&opt.http);
 	if ((rc = parse_options(argc, argv, &j.run.diag, &opt, &j.why)) >= 0)
 		goto out;
-	if (timefmt_choose(getenv("SOURCE_DATE_EPOCH"), time(NULL),
-	    &opt.rp.now) < 0) {
-		diag_msg(&j.run.diag, "SOURCE_DATE_EPOCH: expected a "
-		    "non-negative integer, got '%s'",
-		    getenv("SOURCE_DATE_EPOCH"));
+	if (cli_clock(&j.run.diag, &opt.rp.now) < 0) {
 		rc = CPO_EXIT_USAGE;
 		goto out;
 	}

@@ -7,13 +7,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli.h"
 #include "input.h"
-#include "lineio.h"
 #include "numparse.h"
 #include "run.h"
 #include "simulate.h"
@@ -133,50 +131,17 @@ options(int argc, char **argv, struct options *opt, const struct diag *d)
 			return CPO_EXIT_USAGE;
 		}
 	}
-	if (argc - optind > 1) {
-		diag_msg(d, "too many arguments: expected one FILE");
-		cli_usage(d, synopsis);
+	if (cli_input(d, argc, argv, optind, synopsis, &opt->input) < 0)
 		return CPO_EXIT_USAGE;
-	}
-	if (optind < argc)
-		opt->input = argv[optind];
 	return -1;
 }
 
+/* simulate_line in the shape run_lines calls. */
 static int
-simulate_all(struct run *run, struct simulator *s, struct lineio *in,
-    const char *name)
+simulate_one(void *s, const char *line, size_t len, int no_newline,
+    struct buf *out, struct reasons *why)
 {
-	struct reasons why;
-	struct buf out;
-	const char *line;
-	size_t len;
-	int rc, stop = 0;
-
-	reasons_init(&why);
-	buf_init(&out);
-	while (!stop && (rc = lineio_next(in, &line, &len)) > 0) {
-		buf_reset(&out);
-		reasons_reset(&why);
-		switch (simulate_line(s, line, len, in->no_newline, &out, &why)) {
-		case 0:
-			continue;
-		case 1:
-			run_read(run);
-			stop = run_write(run, out.data, out.len) < 0;
-			break;
-		default:
-			run_read(run);
-			stop = run_reject(run, name, in->lineno, line, len, &why);
-		}
-	}
-	reasons_release(&why);
-	buf_release(&out);
-	if (rc < 0) {
-		diag_in(&run->diag, name, "read error: %s", strerror(errno));
-		return CPO_EXIT_IO;
-	}
-	return CPO_EXIT_OK;
+	return simulate_line(s, line, len, no_newline, out, why);
 }
 
 /* Writes the truth document to f and closes it; returns 0 or -1. */
@@ -214,33 +179,25 @@ main(int argc, char **argv)
 	if ((rc = options(argc, argv, &opt, &run.diag)) >= 0 ||
 	    (rc = configure(&opt, &exp, &model, &run.diag)) >= 0)
 		goto done;
-	if (timefmt_choose(getenv("SOURCE_DATE_EPOCH"), time(NULL), &now) < 0) {
-		diag_in(&run.diag, "SOURCE_DATE_EPOCH", "expected a "
-		    "non-negative integer, got '%s'", getenv("SOURCE_DATE_EPOCH"));
+	if (cli_clock(&run.diag, &now) < 0) {
 		rc = CPO_EXIT_USAGE;
 		goto done;
 	}
-	if (lineio_open(&in, opt.input) < 0) {
-		diag_in(&run.diag, input_name(opt.input), "%s", strerror(errno));
+	run.strict = opt.strict;
+	if (opt.truth_path != NULL &&
+	    (truth = fopen(opt.truth_path, "w")) == NULL) {
+		diag_in(&run.diag, opt.truth_path, "%s", strerror(errno));
 		rc = CPO_EXIT_IO;
 		goto done;
 	}
-	run.strict = opt.strict;
-	if ((opt.truth_path != NULL &&
-	    (truth = fopen(opt.truth_path, "w")) == NULL) ||
-	    (opt.rejects_path != NULL &&
-	    run_open_rejects(&run, opt.rejects_path) < 0)) {
-		diag_in(&run.diag, truth == NULL && opt.truth_path != NULL ?
-		    opt.truth_path : opt.rejects_path, "%s", strerror(errno));
+	if ((rc = run_open(&run, &in, opt.input, opt.rejects_path)) != 0) {
 		if (truth != NULL)
 			fclose(truth);
-		lineio_release(&in);
-		rc = CPO_EXIT_IO;
 		goto done;
 	}
 
 	simulate_init(&s, &exp, &model, opt.aa, now);
-	rc = simulate_all(&run, &s, &in, input_name(opt.input));
+	rc = run_lines(&run, &in, input_name(opt.input), simulate_one, &s);
 	if (truth != NULL && write_truth(&s, truth) < 0) {
 		diag_in(&run.diag, opt.truth_path, "write error: %s",
 		    strerror(errno));

@@ -224,13 +224,9 @@ main(int argc, char **argv)
 			return CPO_EXIT_USAGE;
 		}
 	}
-	if (argc - optind > 1) {
-		diag_msg(&v.run.diag, "too many arguments: expected one FILE");
-		cli_usage(&v.run.diag, synopsis);
+	if (cli_input(&v.run.diag, argc, argv, optind, synopsis,
+	    &opt.input) < 0)
 		return CPO_EXIT_USAGE;
-	}
-	if (optind < argc)
-		opt.input = argv[optind];
 	if (strcmp(opt.format, "csv") != 0 && strcmp(opt.format, "ndjson") != 0 &&
 	    strcmp(opt.format, "auto") != 0) {
 		diag_in(&v.run.diag, "--format", "expected csv, ndjson or auto, "

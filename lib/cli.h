@@ -8,6 +8,7 @@
 #define CPO_CLI_H
 
 #include <stdio.h>
+#include <time.h>
 
 #include "diag.h"
 
@@ -31,5 +32,19 @@ void cli_bad_option(const struct diag *d, int c, char **argv, int optind,
 
 /* Prints "usage: SYNOPSIS" on the diagnostics stream. */
 void cli_usage(const struct diag *d, const char *synopsis);
+
+/*
+ * Takes the one optional FILE operand left after the options (argv[optind])
+ * into *input, which keeps its default when there is none. Returns 0, or -1
+ * after reporting more than one.
+ */
+int cli_input(const struct diag *d, int argc, char **argv, int optind,
+    const char *synopsis, const char **input);
+
+/*
+ * The time to stamp on records: SOURCE_DATE_EPOCH when it is set, else the
+ * clock. Returns 0, or -1 after reporting a malformed SOURCE_DATE_EPOCH.
+ */
+int cli_clock(const struct diag *d, time_t *now);
 
 #endif

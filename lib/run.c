@@ -8,11 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "input.h"
 #include "jsonw.h"
 #include "run.h"
 #include "status.h"
 #include "utf8.h"
-#include "xalloc.h"
 
 enum { OUT_BUFSIZE = 1 << 16 };
 
@@ -24,10 +24,14 @@ run_init(struct run *r, const char *prog)
 	r->out = stdout;
 	/*
 	 * musl ignores setvbuf without a buffer and keeps 1 KiB, which means a
-	 * write(2) every few records. The buffer stays reachable through
-	 * stdout until exit, so it is never freed.
+	 * write(2) every few records. The buffer must live as long as stdout,
+	 * which is the whole process: a static one, since glibc forgets a
+	 * malloc'd one at exit and valgrind then reports it lost. There is
+	 * one stdout, so one buffer; a second run_init reuses it.
 	 */
-	setvbuf(stdout, xmalloc(OUT_BUFSIZE), _IOFBF, OUT_BUFSIZE);
+	static char out_buf[OUT_BUFSIZE];
+
+	setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
 	buf_init(&r->scratch);
 }
 
@@ -157,4 +161,56 @@ run_finish(struct run *r)
 	if (r->write_error)
 		return CPO_EXIT_IO;
 	return r->nrejected > 0 ? CPO_EXIT_REJECTED : CPO_EXIT_OK;
+}
+
+int
+run_lines(struct run *r, struct lineio *in, const char *name,
+    run_line_fn *fn, void *ctx)
+{
+	struct reasons why;
+	struct buf out;
+	const char *line;
+	size_t len;
+	int rc, stop = 0;
+
+	reasons_init(&why);
+	buf_init(&out);
+	while (!stop && (rc = lineio_next(in, &line, &len)) > 0) {
+		buf_reset(&out);
+		reasons_reset(&why);
+		switch (fn(ctx, line, len, in->no_newline, &out, &why)) {
+		case 0:
+			continue;
+		case 1:
+			run_read(r);
+			stop = run_write(r, out.data, out.len) < 0;
+			break;
+		default:
+			run_read(r);
+			stop = run_reject(r, name, in->lineno, line, len, &why);
+		}
+	}
+	reasons_release(&why);
+	buf_release(&out);
+	if (rc < 0) {
+		diag_in(&r->diag, name, "read error: %s", strerror(errno));
+		return CPO_EXIT_IO;
+	}
+	return CPO_EXIT_OK;
+}
+
+int
+run_open(struct run *r, struct lineio *in, const char *input,
+    const char *rejects_path)
+{
+	if (lineio_open(in, input) < 0) {
+		diag_in(&r->diag, input_name(input), "%s", strerror(errno));
+		return CPO_EXIT_IO;
+	}
+	if (rejects_path != NULL && run_open_rejects(r, rejects_path) < 0) {
+		diag_in(&r->diag, rejects_path, "%s", strerror(errno));
+		lineio_release(in);
+		return CPO_EXIT_IO;
+	}
+	return 0;
 }

@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "lineio.h"
 #include "reasons.h"
 
 struct run {
@@ -56,6 +57,33 @@ int run_write(struct run *r, const char *rec, size_t len);
  */
 int run_reject(struct run *r, const char *file, unsigned long line,
     const char *raw, size_t rawlen, const struct reasons *why);
+
+/*
+ * What run_lines does with one input line: 1 after writing the output record
+ * (without newline) into out, 0 to skip the line (blank), -1 after adding
+ * the reasons for rejecting it to why. no_newline tells that the line is the
+ * input's last and has no newline, which makes bad JSON a likely cut.
+ */
+typedef int run_line_fn(void *ctx, const char *line, size_t len,
+    int no_newline, struct buf *out, struct reasons *why);
+
+/*
+ * The record loop of a one-record-in, one-record-out program: reads in
+ * (named name in diagnostics) line by line, passes each line to fn and
+ * writes or rejects the record as fn says, until the input ends, a write
+ * fails or --strict stops it. Returns CPO_EXIT_OK, or CPO_EXIT_IO after
+ * reporting a read error.
+ */
+int run_lines(struct run *r, struct lineio *in, const char *name,
+    run_line_fn *fn, void *ctx);
+
+/*
+ * Opens the input (a path, or "-" for standard input) into in and the
+ * --rejects file when rejects_path is not NULL, reporting what fails.
+ * Returns 0, or CPO_EXIT_IO with nothing left open.
+ */
+int run_open(struct run *r, struct lineio *in, const char *input,
+    const char *rejects_path);
 
 /*
  * Prints the counts line when anything was rejected, flushes and closes
