@@ -14,13 +14,15 @@
 #include "input.h"
 #include "lineio.h"
 #include "numparse.h"
+#include "progress.h"
 #include "run.h"
 #include "segment.h"
 #include "status.h"
 
 static const char synopsis[] = "cpo-segment [--method rules|kmeans] "
     "[--rules FILE] [--k N|auto] [--restarts N] [--seed N] [--model FILE] "
-    "[--save-model FILE] [--summary FILE] [--rejects FILE] [--strict] [FILE]";
+    "[--save-model FILE] [--summary FILE] [--rejects FILE] [--strict] "
+    "[--quiet] [FILE]";
 
 static const char help[] =
     "Add segment, segment_id, confidence and features to customer records.\n"
@@ -35,6 +37,7 @@ static const char help[] =
     "      --summary FILE     write one line per segment to FILE\n"
     "  -r, --rejects FILE     write rejected records, with reasons, to FILE\n"
     "  -s, --strict           stop at the first rejected record\n"
+    "  -q, --quiet            no progress line while fitting k-means\n"
     "  -h, --help             show this help and exit\n"
     "  -V, --version          show the version and exit\n";
 
@@ -45,7 +48,7 @@ struct options {
 	const char *method, *rules_path, *k, *model_path, *save_model_path;
 	const char *summary_path, *rejects_path, *input;
 	long long restarts, seed, nclusters;	/* nclusters 0: --k auto */
-	int strict;
+	int strict, quiet;
 };
 
 /* One run: the input, the labeller, the files written besides stdout. */
@@ -57,6 +60,7 @@ struct job {
 	FILE *summary, *model;
 	struct reasons why;
 	struct buf msg;
+	struct progress progress;	/* while fitting, on a terminal */
 	int status;
 };
 
@@ -121,6 +125,7 @@ parse(struct options *opt, int argc, char **argv, const struct diag *d)
 		{ "summary", required_argument, NULL, 'y' },
 		{ "rejects", required_argument, NULL, 'r' },
 		{ "strict", no_argument, NULL, 's' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -129,7 +134,7 @@ parse(struct options *opt, int argc, char **argv, const struct diag *d)
 
 	opterr = 0;
 	while (!bad &&
-	    (c = getopt_long(argc, argv, ":m:k:r:shV", longopts, NULL)) != -1) {
+	    (c = getopt_long(argc, argv, ":m:k:r:sqhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': opt->method = optarg; break;
 		case 'R': opt->rules_path = optarg; break;
@@ -151,6 +156,7 @@ parse(struct options *opt, int argc, char **argv, const struct diag *d)
 		case 'y': opt->summary_path = optarg; break;
 		case 'r': opt->rejects_path = optarg; break;
 		case 's': opt->strict = 1; break;
+		case 'q': opt->quiet = 1; break;
 		case 'h':
 			printf("usage: %s\n\n%s", synopsis, help);
 			return CPO_EXIT_OK;
@@ -240,6 +246,7 @@ next_record(struct job *j, struct segrecord *rec)
 		run_read(&j->run);
 		if (rc == 1)
 			return 1;
+		progress_clear(&j->progress);
 		if (run_reject(&j->run, j->name, j->in.lineno, line, len,
 		    &j->why))
 			return -1;
@@ -255,16 +262,22 @@ emit(struct job *j, struct segrecord *rec)
 	return run_write(&j->run, j->msg.data, j->msg.len);
 }
 
-/* k-means: holds every customer, fits, saves the model, labels them all. */
+/*
+ * k-means: holds every customer, fits, saves the model, labels them all.
+ * Only this path can take long enough to want a progress line.
+ */
 static void
 fit(struct job *j, const struct options *opt)
 {
 	unsigned restarts = opt->restarts > 0 ? (unsigned)opt->restarts : 10;
 	struct segrecord rec;
+	unsigned long nlabelled = 0;
 	long cpus;
 	int rc;
 
+	progress_begin(&j->progress, "cpo-segment: reading", 0);
 	while ((rc = next_record(j, &rec)) == 1) {
+		progress_update(&j->progress, j->run.nread);
 		segrecord_release(&rec);
 		if (segmenter_hold(&j->seg, getenv("TMPDIR"), rec.text,
 		    rec.len, rec.f) < 0) {
@@ -276,6 +289,7 @@ fit(struct job *j, const struct options *opt)
 		return;
 	/* Restarts run in parallel; the result is the same on any machine. */
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	progress_begin(&j->progress, "cpo-segment: fitting k-means", 0);
 	if (segmenter_fit(&j->seg, (size_t)opt->nclusters, AUTO_KMIN,
 	    AUTO_KMAX, AUTO_SAMPLE, restarts, cpus > 1 ? (unsigned)cpus : 1,
 	    (uint64_t)opt->seed, &j->msg) < 0) {
@@ -290,8 +304,10 @@ fit(struct job *j, const struct options *opt)
 		fail(j, opt->save_model_path, "write error: ", CPO_EXIT_IO);
 		return;
 	}
+	progress_begin(&j->progress, "cpo-segment: labelling",
+	    (unsigned long)j->seg.held.n);
 	while ((rc = segmenter_replay(&j->seg, &rec)) == 1 && emit(j, &rec) == 0)
-		continue;
+		progress_update(&j->progress, ++nlabelled);
 	if (rc < 0)
 		fail(j, "temporary file", "read error: ", CPO_EXIT_IO);
 }
@@ -318,7 +334,7 @@ int
 main(int argc, char **argv)
 {
 	struct options opt = { NULL, NULL, NULL, NULL, NULL, NULL, NULL, "-",
-	    0, 42, 4, 0 };
+	    0, 42, 4, 0, 0 };
 	struct segrecord rec;
 	struct job j;
 	int rc;
@@ -332,6 +348,7 @@ main(int argc, char **argv)
 	segmenter_init(&j.seg);
 	reasons_init(&j.why);
 	buf_init(&j.msg);
+	progress_init(&j.progress, stderr, opt.quiet);
 	if (open_all(&j, &opt) == CPO_EXIT_OK) {
 		if (strcmp(opt.method, "kmeans") == 0 && opt.model_path == NULL)
 			fit(&j, &opt);
@@ -340,6 +357,7 @@ main(int argc, char **argv)
 				continue;
 		lineio_release(&j.in);
 	}
+	progress_end(&j.progress);
 	finish(&j, &opt);
 	rc = run_finish(&j.run);
 	segmenter_release(&j.seg);

@@ -316,7 +316,7 @@ cpo-segment: 2 read, 1 written, 1 rejected'
 
 @test "--help prints the usage and the options to standard output and exits 0" {
 	run -0 --separate-stderr cpo-segment --help
-	expect_stdout 'usage: cpo-segment [--method rules|kmeans] [--rules FILE] [--k N|auto] [--restarts N] [--seed N] [--model FILE] [--save-model FILE] [--summary FILE] [--rejects FILE] [--strict] [FILE]
+	expect_stdout 'usage: cpo-segment [--method rules|kmeans] [--rules FILE] [--k N|auto] [--restarts N] [--seed N] [--model FILE] [--save-model FILE] [--summary FILE] [--rejects FILE] [--strict] [--quiet] [FILE]
 
 Add segment, segment_id, confidence and features to customer records.
 
@@ -330,6 +330,7 @@ Add segment, segment_id, confidence and features to customer records.
       --summary FILE     write one line per segment to FILE
   -r, --rejects FILE     write rejected records, with reasons, to FILE
   -s, --strict           stop at the first rejected record
+  -q, --quiet            no progress line while fitting k-means
   -h, --help             show this help and exit
   -V, --version          show the version and exit'
 	expect_stderr ''

@@ -1,0 +1,72 @@
+#!/usr/bin/env bats
+# The progress line (lib/progress.h), as cpo-segment shows it while fitting
+# k-means: on a terminal only, redrawn with a carriage return, erased at the
+# end, silenced by --quiet. The terminal is a pseudo-terminal from script(1);
+# the input pauses for a second after 100 records, longer than the line's
+# quarter-second redraw interval, so the line is drawn at least once on any
+# machine, however fast.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup() {
+	cpo_setup
+	if ! command -v script >/dev/null; then
+		skip 'script(1) is missing: install bsdutils'
+	fi
+}
+
+# on_terminal ARGS...: runs cpo-segment --method kmeans ARGS with its
+# standard error on a pseudo-terminal, fed the fixture with a pause after
+# 100 records; stdout goes to out.ndjson, and what the terminal showed,
+# with the terminal's \r\n turned back into \n, to tty.txt.
+on_terminal() {
+	local fix cmd
+	fix=$(fixture progress/customers.ndjson)
+	cmd="(head -n 100 '$fix'; sleep 1; tail -n +101 '$fix') |"
+	cmd+=" cpo-segment --method kmeans $* > out.ndjson"
+	script -qfec "$cmd" /dev/null > tty.raw
+	sed 's/\r$//' tty.raw > tty.txt
+}
+
+@test "fitting k-means on a terminal shows the stage, records and rate" {
+	on_terminal
+	grep -q $'^\rcpo-segment: reading: 10[0-9] records, [0-9.]*/s' tty.txt
+	grep -q $'\rcpo-segment: fitting k-means\\.\\.\\.' tty.txt
+}
+
+@test "the progress line is erased at the end, leaving the terminal clean" {
+	on_terminal
+	# The last thing written is \r, blanks over the last line drawn, \r.
+	run -0 python3 -c '
+import re
+t = open("tty.raw", "rb").read()
+drawn = [x.rstrip(b" ") for x in t.split(b"\r") if x.strip()]
+end = re.search(rb"\r( +)\r$", t)
+print(len(drawn) > 0, end is not None and
+    len(end.group(1)) >= len(drawn[-1]))'
+	expect_stdout 'True True'
+}
+
+@test "--quiet shows no progress line on a terminal" {
+	on_terminal --quiet
+	same 'terminal' '' "$(cat tty.txt)"
+	run -0 wc -l < out.ndjson
+	same 'records' 120 "$output"
+}
+
+@test "with standard error not a terminal there is no progress line" {
+	run -0 --separate-stderr cpo-segment --method kmeans \
+	    "$(fixture progress/customers.ndjson)"
+	expect_stderr ''
+	same 'records' 120 "${#lines[@]}"
+}
+
+@test "the records written are the same with and without the line" {
+	on_terminal
+	cpo-segment --method kmeans --quiet \
+	    < "$(fixture progress/customers.ndjson)" > quiet.ndjson
+	cmp out.ndjson quiet.ndjson
+	run -0 jq -r .segment out.ndjson
+	same 'segmented' 120 "${#lines[@]}"
+}
