@@ -15,7 +15,9 @@
 
 #include "cli.h"
 #include "generate.h"
+#include "genline.h"
 #include "input.h"
+#include "lineio.h"
 #include "ndjson.h"
 #include "numparse.h"
 #include "run.h"
@@ -230,6 +232,50 @@ loop(struct job *j, const char *input, size_t batch)
 	return rc;
 }
 
+/* Offline: line by line through lib/genline; an exit status. */
+static int
+offline_loop(struct job *j, const char *input)
+{
+	const char *name = input_name(input), *line;
+	struct genline gl;
+	struct reasons why;
+	struct lineio in;
+	size_t len;
+	int rc, stop = 0;
+
+	if (lineio_open(&in, input) < 0) {
+		diag_in(&j->run.diag, name, "%s", strerror(errno));
+		return CPO_EXIT_IO;
+	}
+	genline_init(&gl, &j->gen);
+	reasons_init(&why);
+	while (!stop && (rc = lineio_next(&in, &line, &len)) > 0) {
+		buf_reset(&j->out);
+		reasons_reset(&why);
+		switch (genline_record(&gl, line, len, in.no_newline, &j->out,
+		    &why)) {
+		case 0:
+			continue;
+		case 1:
+			run_read(&j->run);
+			stop = run_write(&j->run, j->out.data, j->out.len) < 0;
+			break;
+		default:
+			run_read(&j->run);
+			stop = run_reject(&j->run, name, in.lineno, line, len,
+			    &why);
+		}
+	}
+	reasons_release(&why);
+	genline_release(&gl);
+	lineio_release(&in);
+	if (rc < 0) {
+		diag_in(&j->run.diag, name, "read error: %s", strerror(errno));
+		return CPO_EXIT_IO;
+	}
+	return CPO_EXIT_OK;
+}
+
 /* A number option in [min, max]; -1 after its message. */
 static int
 number(const struct diag *d, const char *name, const char *arg, double min,
@@ -396,8 +442,8 @@ main(int argc, char **argv)
 	generate_init(&j.gen, &j.exp, now);
 	if (rc < 0 && (rc = open_all(&j, &opt)) == CPO_EXIT_OK) {
 		j.run.strict = opt.strict;
-		rc = loop(&j, opt.input, j.gen.llm == NULL ? 1 :
-		    (size_t)opt.jobs * 4);
+		rc = j.gen.llm == NULL ? offline_loop(&j, opt.input) :
+		    loop(&j, opt.input, (size_t)opt.jobs * 4);
 		buf_reset(&j.why);
 		generate_summary(&j.gen, &j.why);
 		if (j.why.len > 0)

@@ -177,64 +177,57 @@ count_of(struct buf *b, double d, const char *one, const char *many)
 }
 
 int
-compose_facts_read(struct compose_facts *f, const cJSON *rec,
-    struct reasons *why)
+compose_facts_set(struct compose_facts *f, const char *customer_id,
+    const struct compose_field *field)
 {
 	size_t off[COMPOSE_FACTS], i;
-	const cJSON *id = json_get(rec, "customer_id"), *m;
+	const struct compose_field *m;
 	const char *bad;
 
 	buf_reset(&f->text);
 	f->segment = f->tier = NULL;
-	if (!cJSON_IsString(id) || id->valuestring[0] == '\0') {
-		reasons_add(why, "field 'customer_id': expected a non-empty "
-		    "string, got %s", cJSON_IsString(id) ? "\"\"" :
-		    json_type_name(id));
-		return -1;
-	}
-	f->customer_id = id->valuestring;
+	f->customer_id = customer_id;
 	for (i = 0; i < COMPOSE_FACTS; i++) {
 		buf_reset(&f->missing[i]);
 		off[i] = (size_t)-1;
-		m = json_get(rec, fact_fields[i]);
-		if (m == NULL || cJSON_IsNull(m)) {
+		m = &field[i];
+		if (m->kind == COMPOSE_FIELD_MISSING) {
 			buf_printf(&f->missing[i], "field '%s' is missing",
 			    fact_fields[i]);
 			continue;
 		}
 		if (i < COMPOSE_PURCHASE_FREQUENCY) {
-			if (!cJSON_IsString(m)) {
+			if (m->kind != COMPOSE_FIELD_STRING) {
 				buf_printf(&f->missing[i], "field '%s' is not "
 				    "a string", fact_fields[i]);
 				continue;
 			}
 			if (i == COMPOSE_SEGMENT)
-				f->segment = m->valuestring;
-			if ((bad = unfit(m->valuestring)) != NULL) {
+				f->segment = m->s;
+			if ((bad = unfit(m->s)) != NULL) {
 				buf_printf(&f->missing[i], "field '%s' cannot "
 				    "go in a message: %s", fact_fields[i], bad);
 				continue;
 			}
 			if (i == COMPOSE_TIER)
-				f->tier = m->valuestring;
+				f->tier = m->s;
 			off[i] = f->text.len;
-			buf_puts(&f->text, m->valuestring);
+			buf_puts(&f->text, m->s);
 		} else {
-			if (!cJSON_IsNumber(m) || !isfinite(m->valuedouble) ||
-			    m->valuedouble < 0 || m->valuedouble > 1e12) {
+			if (m->kind != COMPOSE_FIELD_NUMBER || !isfinite(m->d) ||
+			    m->d < 0 || m->d > 1e12) {
 				buf_printf(&f->missing[i], "field '%s' is not "
 				    "a non-negative number", fact_fields[i]);
 				continue;
 			}
 			off[i] = f->text.len;
 			if (i == COMPOSE_AVG_ORDER_VALUE)
-				buf_printf(&f->text, "$%.2f", m->valuedouble);
+				buf_printf(&f->text, "$%.2f", m->d);
 			else if (i == COMPOSE_PURCHASE_FREQUENCY)
-				count_of(&f->text, m->valuedouble, "purchase",
+				count_of(&f->text, m->d, "purchase",
 				    "purchases");
 			else
-				count_of(&f->text, m->valuedouble, "day",
-				    "days");
+				count_of(&f->text, m->d, "day", "days");
 		}
 		buf_putc(&f->text, '\0');
 	}
@@ -243,6 +236,44 @@ compose_facts_read(struct compose_facts *f, const cJSON *rec,
 		f->value[i] = off[i] == (size_t)-1 ? NULL :
 		    f->text.data + off[i];
 	return 0;
+}
+
+const char *
+compose_fact_field(size_t i)
+{
+	return fact_fields[i];
+}
+
+int
+compose_facts_read(struct compose_facts *f, const cJSON *rec,
+    struct reasons *why)
+{
+	struct compose_field field[COMPOSE_FACTS];
+	const cJSON *id = json_get(rec, "customer_id"), *m;
+	size_t i;
+
+	if (!cJSON_IsString(id) || id->valuestring[0] == '\0') {
+		reasons_add(why, "field 'customer_id': expected a non-empty "
+		    "string, got %s", cJSON_IsString(id) ? "\"\"" :
+		    json_type_name(id));
+		return -1;
+	}
+	for (i = 0; i < COMPOSE_FACTS; i++) {
+		m = json_get(rec, fact_fields[i]);
+		field[i].s = NULL;
+		field[i].d = 0;
+		if (m == NULL || cJSON_IsNull(m))
+			field[i].kind = COMPOSE_FIELD_MISSING;
+		else if (cJSON_IsString(m)) {
+			field[i].kind = COMPOSE_FIELD_STRING;
+			field[i].s = m->valuestring;
+		} else if (cJSON_IsNumber(m)) {
+			field[i].kind = COMPOSE_FIELD_NUMBER;
+			field[i].d = m->valuedouble;
+		} else
+			field[i].kind = COMPOSE_FIELD_OTHER;
+	}
+	return compose_facts_set(f, id->valuestring, field);
 }
 
 /* The template's own claims: each line rendered with empty values. */
@@ -343,6 +374,7 @@ composer_init(struct composer *c)
 	buf_init(&c->extra);
 	buf_init(&c->tmp);
 	buf_init(&c->err);
+	buf_init(&c->rot);
 }
 
 void
@@ -359,6 +391,7 @@ composer_release(struct composer *c)
 	buf_release(&c->extra);
 	buf_release(&c->tmp);
 	buf_release(&c->err);
+	buf_release(&c->rot);
 }
 
 /*
@@ -780,18 +813,15 @@ section(const struct template *t, const char *name,
  * composer's key (see compose) and the section's name.
  */
 static size_t
-rotation(const struct composer *c, const char *name, size_t n)
+rotation(struct composer *c, const char *name, size_t n)
 {
-	struct buf b;
-	uint64_t h;
+	struct buf *b = &c->rot;
 
-	buf_init(&b);
-	buf_puts(&b, c->key);
-	buf_putc(&b, '\0');
-	buf_puts(&b, name);
-	h = hash_fnv1a64(b.data, b.len);
-	buf_release(&b);
-	return (size_t)(h % n);
+	buf_reset(b);
+	buf_puts(b, c->key);
+	buf_putc(b, '\0');
+	buf_puts(b, name);
+	return (size_t)(hash_fnv1a64(b->data, b->len) % n);
 }
 
 /* Does any line of t name one of the customer's facts? */

@@ -92,6 +92,7 @@ struct composer {
 	size_t ns, scap;
 	struct buf quotes;		/* the quotes, blanks collapsed */
 	struct buf opening, closing, topic, passages, extra, tmp, err;
+	struct buf rot;			/* a rotation's hash key */
 	size_t *sel;
 	size_t nsel, selcap;
 	size_t covered;			/* passages with a quotable unit */
@@ -114,6 +115,32 @@ void compose_facts_release(struct compose_facts *f);
  */
 int compose_facts_read(struct compose_facts *f, const cJSON *rec,
     struct reasons *why);
+
+/* A fact's member as the record has it. */
+enum compose_field_kind {
+	COMPOSE_FIELD_MISSING,		/* absent or null */
+	COMPOSE_FIELD_STRING,
+	COMPOSE_FIELD_NUMBER,
+	COMPOSE_FIELD_OTHER
+};
+
+struct compose_field {
+	enum compose_field_kind kind;
+	const char *s;		/* a string's value, NUL-terminated */
+	double d;		/* a number's */
+};
+
+/*
+ * Sets f from the members of the fact fields (field[i] for the field
+ * compose_fact_field(i) names) and customer_id, a non-empty string; f
+ * borrows the strings. compose_facts_read is this for a cJSON record, so
+ * a reader that builds no tree gets the same facts. Returns 0.
+ */
+int compose_facts_set(struct compose_facts *f, const char *customer_id,
+    const struct compose_field *field);
+
+/* The record field of fact i ("segment" ... "last_engagement_days"). */
+const char *compose_fact_field(size_t i);
 
 /*
  * Parses a tone template (len bytes of text) and checks what the parser

@@ -55,9 +55,8 @@ generate_release(struct generator *g)
 	buf_release(&g->text);
 }
 
-/* Returns the index of the tone called name, or -1. */
-static int
-tone_index(const struct generator *g, const char *name)
+int
+generate_tone_index(const struct generator *g, const char *name)
 {
 	size_t i;
 
@@ -147,7 +146,7 @@ load_tone(struct generator *g, const char *dir, const char *name,
 		return NO_TEMPLATE;
 	memcpy(tone, name, len);
 	tone[len] = '\0';
-	if ((i = tone_index(g, tone)) >= 0) {
+	if ((i = generate_tone_index(g, tone)) >= 0) {
 		*index = (size_t)i;
 		return 0;
 	}
@@ -380,7 +379,7 @@ arm_tone(const struct generator *g, const cJSON *a, size_t *tone,
 		return -1;
 	}
 	/* The caller added every arm's tone before the first record. */
-	t = tone_index(g, want);
+	t = generate_tone_index(g, want);
 	*tone = t < 0 ? 0 : (size_t)t;
 	return 0;
 }
@@ -437,6 +436,23 @@ prefix(struct generator *g, size_t tone)
 	return g->prefix.data;
 }
 
+int
+generate_offline(struct generator *g, struct composer *c, size_t i,
+    const struct passages *ps, const struct compose_facts *f,
+    struct reasons *why)
+{
+	const struct generate_tone *t = &g->tone[i];
+	size_t need;
+
+	if (compose(c, t->tpl, t->file, t->name, ps, f, &g->v, &need,
+	    prefix(g, i), why) < 0 ||
+	    variant_check(&g->v, ps, need, f->value, COMPOSE_FACTS,
+	    g->prefix.data, why) < 0)
+		return -1;
+	variant_set_id(&g->v, is_control(t));
+	return 0;
+}
+
 /*
  * Writes tone i's message offline for item it (after prepare and with
  * the composer prepared for it) and returns it as a new variant object,
@@ -445,15 +461,9 @@ prefix(struct generator *g, size_t tone)
 static cJSON *
 offline(struct generator *g, struct generate_item *it, size_t i)
 {
-	const struct generate_tone *t = &g->tone[i];
-	size_t need;
-
-	if (compose(&g->comp, t->tpl, t->file, t->name, &it->ps, &it->facts,
-	    &g->v, &need, prefix(g, i), &it->why) < 0 ||
-	    variant_check(&g->v, &it->ps, need, it->facts.value, COMPOSE_FACTS,
-	    g->prefix.data, &it->why) < 0)
+	if (generate_offline(g, &g->comp, i, &it->ps, &it->facts,
+	    &it->why) < 0)
 		return NULL;
-	variant_set_id(&g->v, is_control(t));
 	return variant_json(&g->v, &it->ps, it->facts.customer_id,
 	    it->facts.segment, g->generated_at);
 }

@@ -159,6 +159,19 @@ void generate_item_reset(struct generate_item *it);
 int generate_batch(struct generator *g, struct generate_item *items,
     size_t n, struct buf *fatal);
 
+/* Returns the index of the tone called name, or -1. */
+int generate_tone_index(const struct generator *g, const char *name);
+
+/*
+ * Writes tone i's message offline into g->v for the customer with facts
+ * f, quoting passages ps, with c prepared for them (compose_prepare),
+ * checks it (variant_check) and sets its id. Returns 0, or -1 after adding
+ * reasons, prefixed by the tone, to why.
+ */
+int generate_offline(struct generator *g, struct composer *c, size_t i,
+    const struct passages *ps, const struct compose_facts *f,
+    struct reasons *why);
+
 /*
  * Appends the model backend's account of the run to out: "requests N,
  * answered from the cache N, tokens N in and N out, cost $X", with the

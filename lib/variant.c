@@ -15,9 +15,11 @@
 
 #include "diag.h"
 #include "hash.h"
+#include "jsonw.h"
 #include "reasons.h"
 #include "sentence.h"
 #include "variant.h"
+#include "xalloc.h"
 
 #define MARKER_OPEN "[Source: "
 #define MARKER_PARA ", \xc2\xb6"	/* ", ¶" */
@@ -582,51 +584,91 @@ variant_set_id(struct variant *v, int control)
 	buf_release(&b);
 }
 
-static cJSON *
-string_or_null(const char *s)
+/* Appends ,"key":s, or null for NULL. */
+static void
+member(struct buf *b, const char *key, const char *s)
 {
-	return s != NULL ? json_new_string(s) : json_new_null();
+	buf_putc(b, ',');
+	jsonw_key(b, key);
+	if (s != NULL)
+		jsonw_string(b, s, strlen(s));
+	else
+		buf_add(b, "null", 4);
+}
+
+void
+variant_write(struct buf *b, const struct variant *v,
+    const struct passages *ps, const char *customer_id, const char *segment,
+    const char *generated_at)
+{
+	const struct passage *p;
+	size_t i;
+
+	buf_putc(b, '{');
+	jsonw_key(b, "variant_id");
+	jsonw_string(b, v->id, strlen(v->id));
+	member(b, "customer_id", customer_id);
+	member(b, "segment", segment);
+	buf_putc(b, ',');
+	jsonw_key(b, "subject");
+	jsonw_string(b, buf_str(&v->subject), strlen(buf_str(&v->subject)));
+	buf_putc(b, ',');
+	jsonw_key(b, "body");
+	jsonw_string(b, buf_str(&v->body), strlen(buf_str(&v->body)));
+	member(b, "tone", v->tone);
+	buf_puts(b, ",\"citations\":[");
+	for (i = 0; i < v->ncit; i++) {
+		p = &ps->p[v->cit[i].passage];
+		if (i > 0)
+			buf_putc(b, ',');
+		buf_putc(b, '{');
+		jsonw_key(b, "document_id");
+		jsonw_string(b, p->document_id, strlen(p->document_id));
+		member(b, "title", p->title);
+		buf_putc(b, ',');
+		jsonw_key(b, "paragraph_index");
+		jsonw_double(b, (double)p->paragraph_index);
+		buf_putc(b, ',');
+		jsonw_key(b, "text_snippet");
+		/* As a C string: the text up to a NUL, as cJSON kept it. */
+		jsonw_string(b, v->cited.data + v->cit[i].off,
+		    strnlen(v->cited.data + v->cit[i].off, v->cit[i].len));
+		buf_putc(b, '}');
+	}
+	buf_puts(b, "],\"generation_metadata\":{");
+	jsonw_key(b, "generated_at");
+	jsonw_string(b, generated_at, strlen(generated_at));
+	member(b, "model", v->model);
+	buf_putc(b, ',');
+	jsonw_key(b, "tokens_input");
+	jsonw_double(b, (double)v->tokens_input);
+	buf_putc(b, ',');
+	jsonw_key(b, "tokens_output");
+	jsonw_double(b, (double)v->tokens_output);
+	buf_putc(b, ',');
+	jsonw_key(b, "tokens_total");
+	jsonw_double(b, (double)(v->tokens_input + v->tokens_output));
+	buf_putc(b, ',');
+	jsonw_key(b, "cost_usd");
+	jsonw_double(b, v->cost_usd);
+	member(b, "prompt_template", v->prompt_template);
+	buf_puts(b, "}}");
 }
 
 cJSON *
 variant_json(const struct variant *v, const struct passages *ps,
     const char *customer_id, const char *segment, const char *generated_at)
 {
-	cJSON *o = json_new_object(), *cits = json_new_array(), *c, *meta;
-	const struct passage *p;
 	struct buf text;
-	size_t i;
+	size_t col;
+	cJSON *o;
 
-	json_set(o, "variant_id", json_new_string(v->id));
-	json_set(o, "customer_id", string_or_null(customer_id));
-	json_set(o, "segment", string_or_null(segment));
-	json_set(o, "subject", json_new_string(buf_str(&v->subject)));
-	json_set(o, "body", json_new_string(buf_str(&v->body)));
-	json_set(o, "tone", json_new_string(v->tone));
 	buf_init(&text);
-	for (i = 0; i < v->ncit; i++) {
-		p = &ps->p[v->cit[i].passage];
-		c = json_new_object();
-		json_set(c, "document_id", json_new_string(p->document_id));
-		json_set(c, "title", json_new_string(p->title));
-		json_set(c, "paragraph_index",
-		    json_new_number((double)p->paragraph_index));
-		buf_reset(&text);
-		buf_add(&text, v->cited.data + v->cit[i].off, v->cit[i].len);
-		json_set(c, "text_snippet", json_new_string(buf_str(&text)));
-		json_append(cits, c);
-	}
+	variant_write(&text, v, ps, customer_id, segment, generated_at);
+	o = json_parse(text.data, text.len, &col);
 	buf_release(&text);
-	json_set(o, "citations", cits);
-	meta = json_new_object();
-	json_set(meta, "generated_at", json_new_string(generated_at));
-	json_set(meta, "model", string_or_null(v->model));
-	json_set(meta, "tokens_input", json_new_number(v->tokens_input));
-	json_set(meta, "tokens_output", json_new_number(v->tokens_output));
-	json_set(meta, "tokens_total",
-	    json_new_number(v->tokens_input + v->tokens_output));
-	json_set(meta, "cost_usd", json_new_number(v->cost_usd));
-	json_set(meta, "prompt_template", string_or_null(v->prompt_template));
-	json_set(o, "generation_metadata", meta);
+	/* What variant_write writes is JSON: only memory can fail here. */
+	if (o == NULL)
+		xmalloc((size_t)-1);
 	return o;
 }

@@ -111,6 +111,15 @@ int variant_check_claims(const char *s, size_t len, const char *grounds,
 void variant_set_id(struct variant *v, int control);
 
 /*
+ * Appends v as a Message Variant object (JSON, in the seed's field order),
+ * citing ps, for the customer customer_id and segment (NULL gives null),
+ * generated at generated_at.
+ */
+void variant_write(struct buf *b, const struct variant *v,
+    const struct passages *ps, const char *customer_id, const char *segment,
+    const char *generated_at);
+
+/*
  * Returns a new Message Variant object for v in the seed's field order,
  * citing ps, for the customer customer_id and segment (NULL gives null),
  * generated at generated_at. The caller owns it.
