@@ -19,6 +19,7 @@
 #include "json.h"
 #include "jsonscan.h"
 #include "jsonw.h"
+#include "ndjson.h"
 #include "xalloc.h"
 
 void
@@ -329,28 +330,14 @@ assign_line(struct assigner *a, const char *line, size_t len,
     int no_newline, struct buf *out, struct reasons *why)
 {
 	cJSON *rec;
-	size_t i, col;
 	int rc;
 
-	for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
-		;
-	if (i == len)
+	if (ndjson_blank(line, len))
 		return 0;
 	if (fast_line(a, line, len, out))
 		return 1;
-	/* The same messages as lib/ndjson. */
-	if ((rec = json_parse(line, len, &col)) == NULL) {
-		reasons_add(why, "invalid JSON at column %zu%s", col,
-		    no_newline ? " (last line has no newline: input cut short?)" :
-		    "");
+	if ((rec = ndjson_object(line, len, no_newline, why)) == NULL)
 		return -1;
-	}
-	if (!cJSON_IsObject(rec)) {
-		reasons_add(why, "expected a JSON object, got %s",
-		    json_type_name(rec));
-		json_free(rec);
-		return -1;
-	}
 	rc = tree_line(a, rec, out, why);
 	json_free(rec);
 	return rc < 0 ? -1 : 1;

@@ -24,8 +24,8 @@ ndjson_open_fd(struct ndjson_reader *r, int fd, int owns_fd, const char *pre,
 	lineio_open_fd(&r->in, fd, owns_fd, pre, prelen);
 }
 
-static int
-is_blank(const char *s, size_t len)
+int
+ndjson_blank(const char *s, size_t len)
 {
 	size_t i;
 
@@ -69,7 +69,7 @@ ndjson_next(struct ndjson_reader *r, cJSON **rec, struct buf *why)
 		rc = lineio_next(&r->in, &r->line, &r->len);
 		if (rc <= 0)
 			return rc < 0 ? NDJSON_IOERR : NDJSON_EOF;
-	} while (is_blank(r->line, r->len));
+	} while (ndjson_blank(r->line, r->len));
 	if ((col = utf8_valid_prefix(r->line, r->len)) != r->len) {
 		buf_printf(why, "invalid UTF-8 at column %zu", col + 1);
 		return NDJSON_BAD;
@@ -104,4 +104,26 @@ void
 ndjson_release(struct ndjson_reader *r)
 {
 	lineio_release(&r->in);
+}
+
+cJSON *
+ndjson_object(const char *line, size_t len, int no_newline,
+    struct reasons *why)
+{
+	cJSON *rec;
+	size_t col;
+
+	if ((rec = json_parse(line, len, &col)) == NULL) {
+		reasons_add(why, "invalid JSON at column %zu%s", col,
+		    no_newline ? " (last line has no newline: input cut short?)" :
+		    "");
+		return NULL;
+	}
+	if (!cJSON_IsObject(rec)) {
+		reasons_add(why, "expected a JSON object, got %s",
+		    json_type_name(rec));
+		json_free(rec);
+		return NULL;
+	}
+	return rec;
 }

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "json.h"
 #include "lineio.h"
+#include "reasons.h"
 
 enum ndjson_status {
 	NDJSON_RECORD = 1,
@@ -45,4 +46,17 @@ enum ndjson_status ndjson_next(struct ndjson_reader *r, cJSON **rec,
 /* Closes the input and frees memory. */
 void ndjson_release(struct ndjson_reader *r);
 
+/* Is the line empty or only spaces and tabs (a line readers skip)? */
+int ndjson_blank(const char *line, size_t len);
+
+/*
+ * Parses one line (len bytes) that is not blank into an object tree for the
+ * readers that look at lines themselves. Returns the tree, to be freed with
+ * json_free, or NULL after adding to why the reason, in ndjson_next's words:
+ * the column of invalid JSON (and a hint when the line is the input's last
+ * and has no newline, as no_newline says), or the type that is not an
+ * object.
+ */
+cJSON *ndjson_object(const char *line, size_t len, int no_newline,
+    struct reasons *why);
 #endif

@@ -18,6 +18,7 @@
 #include "jsonfile.h"
 #include "jsonscan.h"
 #include "jsonw.h"
+#include "ndjson.h"
 #include "segment.h"
 #include "xalloc.h"
 
@@ -64,17 +65,6 @@ put_number(struct segnumbers *t, struct buf *out, double v)
 		t->bits[i] = bits;
 	}
 	buf_add(out, t->text[i], t->len[i]);
-}
-
-static int
-is_blank(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (s[i] != ' ' && s[i] != '\t')
-			return 0;
-	return 1;
 }
 
 static int
@@ -159,10 +149,9 @@ segment_read(struct segrecord *rec, const char *line, size_t len,
     int no_newline, struct reasons *why)
 {
 	struct jsonscan_member m[JSONSCAN_MEMBERS];
-	size_t col;
 	int n;
 
-	if (is_blank(line, len))
+	if (ndjson_blank(line, len))
 		return 0;
 	rec->text = line;
 	rec->len = len;
@@ -172,17 +161,9 @@ segment_read(struct segrecord *rec, const char *line, size_t len,
 		segfield_derive(rec->f);
 		return 1;
 	}
-	/* The same messages as lib/ndjson, whose reader this replaces. */
-	if ((rec->tree = json_parse(line, len, &col)) == NULL) {
-		reasons_add(why, "invalid JSON at column %zu%s", col,
-		    no_newline ? " (last line has no newline: input cut short?)" :
-		    "");
+	if ((rec->tree = ndjson_object(line, len, no_newline, why)) == NULL)
 		return -1;
-	}
-	if (!cJSON_IsObject(rec->tree))
-		reasons_add(why, "expected a JSON object, got %s",
-		    json_type_name(rec->tree));
-	else if (tree_fields(rec, why) == 0) {
+	if (tree_fields(rec, why) == 0) {
 		segfield_derive(rec->f);
 		return 1;
 	}
