@@ -55,7 +55,7 @@ ASAN_LIBA = $(ASAN)/libcpo.a
 ASAN_BIN = $(PROGS:%=$(ASAN)/bin/%)
 
 # Tools the targets need, as command:package for scripts/ensure-packages.
-TEST_TOOLS = bats:bats jq:jq mandoc:mandoc python3:python3
+TEST_TOOLS = bats:bats jq:jq mandoc:mandoc python3:python3 parallel:parallel
 BENCH_TOOLS = mlr:miller jq:jq python3:python3 hyperfine:hyperfine \
 	file=/usr/bin/time:time
 
@@ -116,12 +116,18 @@ check-asan: $(ASAN_BIN) tools-test
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    CPO_BIN=$(CURDIR)/$(ASAN)/bin bats tests
 
+# The demo is the examples Makefile on the bundled data, into out/demo/,
+# with the seed's storage layout (out/demo/data/processed/, out/demo/logs/)
+# and a summary at the end. jq makes the layout and the summary.
+DEMO_TOOLS = jq:jq
+
 demo: $(BIN)
-	@mkdir -p out/demo
-	bin/cpo-validate --rejects out/demo/rejects.ndjson data/customers.csv \
-	    > out/demo/customers.ndjson
-	@printf 'validated %s customers into out/demo/customers.ndjson\n' \
-	    "$$(wc -l < out/demo/customers.ndjson)"
+	scripts/ensure-packages $(DEMO_TOOLS)
+	@echo 'demo: the pipeline of examples/Makefile on data/, into out/demo/'
+	@$(MAKE) -s --no-print-directory -f examples/Makefile \
+	    CPO_BIN=$(abspath $(BINDIR)) \
+	    DATA=$(CURDIR)/data OUT=$(CURDIR)/out/demo summary
+	@echo 'demo: files in out/demo/data/processed/ and out/demo/logs/'
 
 # make bench BENCH=validate runs only the benchmarks named (see bench/run).
 bench: $(BIN) build/gen-customers build/retrieve-bench
