@@ -6,7 +6,6 @@
  * the message matters here, and by a known amount, so that an analysis of
  * the simulated experiment can be checked against the truth.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -250,14 +249,8 @@ engage_parse(struct engage_model *m, const char *text, size_t len,
 	const cJSON *v;
 	cJSON *root;
 
-	if ((root = jsonfile_parse(text, len, err)) == NULL)
+	if ((root = jsonfile_object(text, len, err)) == NULL)
 		return -1;
-	if (!cJSON_IsObject(root)) {
-		buf_printf(err, "expected a JSON object, got %s",
-		    json_type_name(root));
-		json_free(root);
-		return -1;
-	}
 	engage_init(&next);
 	for (v = root->child; v != NULL; v = v->next)
 		if (parse_member(&next, v, err) < 0) {
@@ -270,21 +263,17 @@ engage_parse(struct engage_model *m, const char *text, size_t len,
 	return 0;
 }
 
+/* engage_parse in the shape jsonfile_load calls. */
+static int
+parse_text(void *ctx, const char *text, size_t len, struct buf *err)
+{
+	return engage_parse(ctx, text, len, err);
+}
+
 int
 engage_load(struct engage_model *m, const char *path, struct buf *err)
 {
-	struct buf text;
-	int rc;
-
-	buf_init(&text);
-	if (jsonfile_read(path, &text) < 0) {
-		buf_puts(err, strerror(errno));
-		buf_release(&text);
-		return -2;
-	}
-	rc = engage_parse(m, text.data != NULL ? text.data : "", text.len, err);
-	buf_release(&text);
-	return rc;
+	return jsonfile_load(path, parse_text, m, err);
 }
 
 /* Multiplies the effect e into p, stage by stage. */

@@ -5,7 +5,6 @@
  * a bad file leaves the configuration as it was, and every message names the
  * key at fault the way jq would write its path (arms[1].weight).
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -323,14 +322,8 @@ experiment_parse(struct experiment *e, const char *text, size_t len,
 	double block = 0;
 	cJSON *root;
 
-	if ((root = jsonfile_parse(text, len, err)) == NULL)
+	if ((root = jsonfile_object(text, len, err)) == NULL)
 		return -1;
-	if (!cJSON_IsObject(root)) {
-		buf_printf(err, "expected a JSON object, got %s",
-		    json_type_name(root));
-		json_free(root);
-		return -1;
-	}
 	experiment_init(&next);
 	for (v = root->child; v != NULL; v = v->next)
 		if (parse_member(&next, v, &block, err) < 0) {
@@ -347,20 +340,15 @@ experiment_parse(struct experiment *e, const char *text, size_t len,
 	return 0;
 }
 
+/* experiment_parse in the shape jsonfile_load calls. */
+static int
+parse_text(void *ctx, const char *text, size_t len, struct buf *err)
+{
+	return experiment_parse(ctx, text, len, err);
+}
+
 int
 experiment_load(struct experiment *e, const char *path, struct buf *err)
 {
-	struct buf text;
-	int rc;
-
-	buf_init(&text);
-	if (jsonfile_read(path, &text) < 0) {
-		buf_puts(err, strerror(errno));
-		buf_release(&text);
-		return -2;
-	}
-	rc = experiment_parse(e, text.data != NULL ? text.data : "", text.len,
-	    err);
-	buf_release(&text);
-	return rc;
+	return jsonfile_load(path, parse_text, e, err);
 }

@@ -79,3 +79,37 @@ jsonfile_show(struct buf *b, const cJSON *v)
 		buf_puts(b, text.data);
 	buf_release(&text);
 }
+
+cJSON *
+jsonfile_object(const char *text, size_t len, struct buf *err)
+{
+	cJSON *root;
+
+	if ((root = jsonfile_parse(text, len, err)) == NULL)
+		return NULL;
+	if (!cJSON_IsObject(root)) {
+		buf_printf(err, "expected a JSON object, got %s",
+		    json_type_name(root));
+		json_free(root);
+		return NULL;
+	}
+	return root;
+}
+
+int
+jsonfile_load(const char *path, jsonfile_parse_fn *parse, void *ctx,
+    struct buf *err)
+{
+	struct buf text;
+	int rc;
+
+	buf_init(&text);
+	if (jsonfile_read(path, &text) < 0) {
+		buf_puts(err, strerror(errno));
+		buf_release(&text);
+		return -2;
+	}
+	rc = parse(ctx, text.data != NULL ? text.data : "", text.len, err);
+	buf_release(&text);
+	return rc;
+}

@@ -29,6 +29,27 @@ int jsonfile_read(const char *path, struct buf *text);
 cJSON *jsonfile_parse(const char *text, size_t len, struct buf *err);
 
 /*
+ * jsonfile_parse for documents that must be one JSON object: returns the
+ * tree, or NULL with the reason in err ("expected a JSON object, got ...").
+ */
+cJSON *jsonfile_object(const char *text, size_t len, struct buf *err);
+
+/*
+ * What jsonfile_load does with a file's text: parses it into ctx and
+ * returns 0, or -1 with the reason in err.
+ */
+typedef int jsonfile_parse_fn(void *ctx, const char *text, size_t len,
+    struct buf *err);
+
+/*
+ * Reads the file at path and passes its text to parse. Returns parse's
+ * result, or -2 with strerror's words in err when the file can't be read,
+ * so that callers can tell an I/O error (exit 3) from a bad file (exit 2).
+ */
+int jsonfile_load(const char *path, jsonfile_parse_fn *parse, void *ctx,
+    struct buf *err);
+
+/*
  * Appends v to b as messages show values: a string quoted and escaped by
  * diag_quote, anything else as compact JSON cut after 60 bytes, and
  * "nothing" for NULL (a missing member).

@@ -150,17 +150,12 @@ querytab_load_queries(struct querytab *t, const char *text, size_t len,
 	size_t i;
 	int rc = -1;
 
-	if ((doc = jsonfile_parse(text, len, why)) == NULL)
+	if ((doc = jsonfile_object(text, len, why)) == NULL)
 		return -1;
 	memset(&n, 0, sizeof(n));
 	segs = json_get(doc, "segments");
 	def = json_get(doc, "default");
 	rules = json_get(doc, "features");
-	if (!cJSON_IsObject(doc)) {
-		buf_printf(why, "expected a JSON object, got %s",
-		    json_type_name(doc));
-		goto out;
-	}
 	if (!cJSON_IsObject(segs)) {
 		bad(why, "segments", "an object", segs);
 		goto out;
@@ -225,14 +220,9 @@ querytab_load_audiences(struct querytab *t, const char *text, size_t len,
 	size_t i, j;
 	int rc = -1;
 
-	if ((doc = jsonfile_parse(text, len, why)) == NULL)
+	if ((doc = jsonfile_object(text, len, why)) == NULL)
 		return -1;
 	memset(&n, 0, sizeof(n));
-	if (!cJSON_IsObject(doc)) {
-		buf_printf(why, "expected a JSON object, got %s",
-		    json_type_name(doc));
-		goto out;
-	}
 	n.naud = (size_t)cJSON_GetArraySize(doc);
 	n.aud = xcalloc(n.naud, sizeof(*n.aud));
 	for (i = 0, v = doc->child; v != NULL; v = v->next, i++) {
