@@ -365,6 +365,8 @@ bad:
 void
 composer_init(struct composer *c)
 {
+	size_t i;
+
 	memset(c, 0, sizeof(*c));
 	buf_init(&c->quotes);
 	buf_init(&c->opening);
@@ -375,11 +377,17 @@ composer_init(struct composer *c)
 	buf_init(&c->tmp);
 	buf_init(&c->err);
 	buf_init(&c->rot);
+	for (i = 0; i < COMPOSE_CHOICES; i++) {
+		buf_init(&c->choice[i].passages);
+		buf_init(&c->choice[i].cited);
+	}
 }
 
 void
 composer_release(struct composer *c)
 {
+	size_t i;
+
 	free(c->u);
 	free(c->s);
 	free(c->sel);
@@ -392,6 +400,11 @@ composer_release(struct composer *c)
 	buf_release(&c->tmp);
 	buf_release(&c->err);
 	buf_release(&c->rot);
+	free(c->order);
+	for (i = 0; i < COMPOSE_CHOICES; i++) {
+		buf_release(&c->choice[i].passages);
+		buf_release(&c->choice[i].cited);
+	}
 }
 
 /*
@@ -627,6 +640,8 @@ size_t
 compose_prepare(struct composer *c, const struct passages *ps,
     const struct compose_facts *f)
 {
+	c->ranked = 0;
+	c->nchoices = c->nextchoice = 0;
 	return c->covered = find_units(c, ps, f);
 }
 
@@ -792,6 +807,60 @@ choose_units(struct composer *c, const struct passages *ps,
 			;
 		if (j == c->nsel && !repeats(c, i))
 			try_unit(c, ps, i, fixed, total);
+	}
+	return 0;
+}
+
+/*
+ * Chooses the quotes and lays them out into c->passages, citing them in
+ * v, as choose_units and layout do, or takes what they gave for the same
+ * need and fixed since the composer was prepared. Returns 0, or -1 when
+ * the quotes of need passages do not fit.
+ */
+static int
+quotes(struct composer *c, const struct passages *ps, const size_t *order,
+    size_t n, size_t need, size_t fixed, struct variant *v, size_t *total)
+{
+	struct compose_choice *ch;
+	size_t i;
+
+	for (i = 0; i < c->nchoices; i++) {
+		ch = &c->choice[i];
+		if (ch->need != need || ch->fixed != fixed)
+			continue;
+		*total = ch->total;
+		if (!ch->ok)
+			return -1;
+		buf_reset(&c->passages);
+		buf_add(&c->passages, buf_str(&ch->passages),
+		    ch->passages.len);
+		for (i = 0; i < ch->ncit; i++)
+			variant_cite(v, ch->cit[i].passage, ch->cited.data +
+			    ch->cit[i].off, ch->cit[i].len);
+		return 0;
+	}
+	if (c->nchoices < COMPOSE_CHOICES)
+		ch = &c->choice[c->nchoices++];
+	else
+		ch = &c->choice[c->nextchoice++ % COMPOSE_CHOICES];
+	ch->need = need;
+	ch->fixed = fixed;
+	ch->ncit = 0;
+	buf_reset(&ch->passages);
+	buf_reset(&ch->cited);
+	ch->ok = choose_units(c, ps, order, n, need, fixed, total) == 0;
+	ch->total = *total;
+	if (!ch->ok)
+		return -1;
+	i = v->ncit;
+	layout(c, ps, &c->passages, v);
+	buf_add(&ch->passages, buf_str(&c->passages), c->passages.len);
+	for (; i < v->ncit; i++) {
+		ch->cit[ch->ncit] = v->cit[i];
+		ch->cit[ch->ncit].off = ch->cited.len;
+		buf_add(&ch->cited, v->cited.data + v->cit[i].off,
+		    v->cit[i].len);
+		ch->ncit++;
 	}
 	return 0;
 }
@@ -1114,9 +1183,17 @@ compose(struct composer *c, const struct template *t, const char *name,
 		    "be quoted", prefix);
 		return -1;
 	}
-	order = xreallocarray(NULL, c->nu, sizeof(order[0]));
-	n = rank(c, order);
-	ntopics = topics(c, ps->p[c->u[order[0]].passage].title, &natural);
+	if (!c->ranked) {
+		c->order = xreallocarray(c->order, c->nu, sizeof(c->order[0]));
+		c->norder = rank(c, c->order);
+		c->ntopics = topics(c, ps->p[c->u[c->order[0]].passage].title,
+		    &c->natural);
+		c->ranked = 1;
+	}
+	order = c->order;
+	n = c->norder;
+	ntopics = c->ntopics;
+	natural = c->natural;
 	values[COMPOSE_TOPIC] = c->topic.data;
 
 	/* The opening and closing first: the quotes fill what they leave. */
@@ -1126,7 +1203,6 @@ compose(struct composer *c, const struct template *t, const char *name,
 	    "opening", values, &c->opening, &missing) < 0) ||
 	    ((s = section(t, "closing", f)) != NULL && choose_line(c, s,
 	    "closing", values, &c->closing, &missing) < 0)) {
-		free(order);
 		no_value(c, f, missing, prefix, why);
 		return -1;
 	}
@@ -1138,19 +1214,15 @@ compose(struct composer *c, const struct template *t, const char *name,
 	buf_reset(&c->tmp);
 	buf_reset(&c->err);
 	if (template_render(s, values, &c->tmp, &c->err, &missing) < 0) {
-		free(order);
 		no_value(c, f, missing, prefix, why);
 		return -1;
 	}
 	fixed = sentence_words(buf_str(&c->tmp), c->tmp.len);
-	if (choose_units(c, ps, order, n, *need, fixed, &total) < 0) {
-		free(order);
+	if (quotes(c, ps, order, n, *need, fixed, v, &total) < 0) {
 		reasons_add(why, "%sthe quotes of %zu passages do not fit in "
 		    "%d words", prefix, *need, VARIANT_WORDS_MAX);
 		return -1;
 	}
-	free(order);
-	layout(c, ps, &c->passages, v);
 	pad(c, t, f, values, &total);
 	values[COMPOSE_PASSAGES] = buf_str(&c->passages);
 	values[COMPOSE_EXTRA] = buf_str(&c->extra);

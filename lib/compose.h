@@ -84,6 +84,23 @@ struct compose_facts {
 	struct buf missing[COMPOSE_FACTS];	/* why a value is NULL */
 };
 
+/*
+ * The quotes chosen for a body with `fixed` words besides them, kept while
+ * the composer stays prepared for the same passages: customers who share
+ * passages and a tier mostly differ only in the words of their facts.
+ */
+struct compose_choice {
+	size_t need, fixed;
+	int ok;			/* the quotes of need passages fit */
+	size_t total;		/* fixed and the quotes' words */
+	struct buf passages;	/* the quotes with their markers */
+	struct citation cit[VARIANT_CITATIONS_MAX];
+	size_t ncit;
+	struct buf cited;
+};
+
+#define COMPOSE_CHOICES 16
+
 /* Scratch memory for composing, reused from message to message. */
 struct composer {
 	struct unit *u;
@@ -97,6 +114,11 @@ struct composer {
 	size_t nsel, selcap;
 	size_t covered;			/* passages with a quotable unit */
 	const char *key;		/* picks the alternatives */
+	/* What compose works out once per compose_prepare. */
+	int ranked;
+	size_t *order, norder, ntopics, natural;
+	struct compose_choice choice[COMPOSE_CHOICES];
+	size_t nchoices, nextchoice;
 };
 
 /* Initializes f empty. Can't fail. */

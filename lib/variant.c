@@ -11,6 +11,7 @@
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "diag.h"
@@ -20,6 +21,14 @@
 #include "sentence.h"
 #include "variant.h"
 #include "xalloc.h"
+
+static void first_letters(unsigned char *first);
+
+/* A sentence known not to read like an instruction. */
+struct variant_seen {
+	uint64_t hash;
+	struct buf text;
+};
 
 #define MARKER_OPEN "[Source: "
 #define MARKER_PARA ", \xc2\xb6"	/* ", ¶" */
@@ -31,14 +40,26 @@ variant_init(struct variant *v)
 	buf_init(&v->subject);
 	buf_init(&v->body);
 	buf_init(&v->cited);
+	buf_init(&v->plain);
+	buf_init(&v->grounds);
+	buf_init(&v->scratch);
+	first_letters(v->first);
 }
 
 void
 variant_release(struct variant *v)
 {
+	size_t i;
+
 	buf_release(&v->subject);
 	buf_release(&v->body);
 	buf_release(&v->cited);
+	buf_release(&v->plain);
+	buf_release(&v->grounds);
+	buf_release(&v->scratch);
+	for (i = 0; v->seen != NULL && i < VARIANT_SEEN; i++)
+		buf_release(&v->seen[i].text);
+	free(v->seen);
 }
 
 void
@@ -411,13 +432,37 @@ phrase_at(const char *s, size_t len)
 }
 
 /*
+ * Sets first[c] for every c that a month or weekday (capitalized), a
+ * deadline word or the start of a deadline phrase (any case) can start
+ * with: what starts and phrase_at compare first, looked up once per word.
+ */
+static void
+first_letters(unsigned char *first)
+{
+	const char *const *lists[] = { deadline_words, deadline_phrases };
+	const char *const *p;
+	size_t k;
+
+	memset(first, 0, 256);
+	for (p = months; *p != NULL; p++)
+		first[(unsigned char)(*p)[0]] = 1;
+	first['M'] = 1;			/* "May 5" */
+	for (k = 0; k < 2; k++)
+		for (p = lists[k]; *p != NULL; p++) {
+			first[(unsigned char)(*p)[0]] = 1;
+			first[toupper((unsigned char)(*p)[0])] = 1;
+		}
+}
+
+/*
  * Checks the dated and deadline words of s (len bytes) against g, in one
  * pass over the words of s: the body is scanned once, and the grounds
  * only for a word the body has.
  */
 static void
-check_words(const char *s, size_t len, const struct buf *g,
-    const char *where, const char *prefix, struct reasons *why)
+check_words(const unsigned char *first, const char *s, size_t len,
+    const struct buf *g, const char *where, const char *prefix,
+    struct reasons *why)
 {
 	const char *w;
 	size_t i = 0, n;
@@ -431,6 +476,11 @@ check_words(const char *s, size_t len, const struct buf *g,
 			n++;
 		if (n == 0)
 			break;
+		/* Most words start with no letter that any listed one does. */
+		if (!first[(unsigned char)s[i]]) {
+			i += n;
+			continue;
+		}
 		kind = 0;
 		if ((w = starts(s + i, n, months, 0)) != NULL && strlen(w) == n)
 			kind = 1;
@@ -453,8 +503,9 @@ check_words(const char *s, size_t len, const struct buf *g,
 }
 
 static void
-check_claims(const char *s, size_t len, const struct buf *g,
-    const char *where, const char *prefix, struct reasons *why)
+check_claims(const unsigned char *first, const char *s, size_t len,
+    const struct buf *g, const char *where, const char *prefix,
+    struct reasons *why)
 {
 	struct figure f;
 	size_t pos = 0;
@@ -464,7 +515,7 @@ check_claims(const char *s, size_t len, const struct buf *g,
 			reasons_add(why, "%sfigure '%s%.*s%s' in the %s is not "
 			    "in the cited text", prefix, f.dollar ? "$" : "",
 			    (int)f.len, s + f.off, f.percent ? "%" : "", where);
-	check_words(s, len, g, where, prefix, why);
+	check_words(first, s, len, g, where, prefix, why);
 }
 
 int
@@ -472,12 +523,14 @@ variant_check_claims(const char *s, size_t len, const char *grounds,
     size_t glen, const char *where, const char *prefix, struct reasons *why)
 {
 	size_t before = why->n + why->dropped;
+	unsigned char first[256];
 	struct buf g;
 
 	/* has_figure and has_word want a NUL-terminated text. */
 	buf_init(&g);
 	buf_add(&g, grounds, glen);
-	check_claims(s, len, &g, where, prefix, why);
+	first_letters(first);
+	check_claims(first, s, len, &g, where, prefix, why);
 	buf_release(&g);
 	return why->n + why->dropped > before ? -1 : 0;
 }
@@ -494,9 +547,39 @@ strip_markers(const struct variant *v, struct buf *out)
 		memset(out->data + m.off, ' ', m.len);
 }
 
+/*
+ * Is the sentence s (len bytes) an instruction? Asks lib/sentence once
+ * per distinct sentence that is not: those are remembered, by hash and
+ * text, in a table where a newer sentence replaces an older one.
+ */
+static int
+instruction(struct variant *v, const char *s, size_t len)
+{
+	struct variant_seen *e;
+	uint64_t h;
+	size_t i;
+
+	if (v->seen == NULL) {
+		v->seen = xcalloc(VARIANT_SEEN, sizeof(v->seen[0]));
+		for (i = 0; i < VARIANT_SEEN; i++)
+			buf_init(&v->seen[i].text);
+	}
+	h = hash_fnv1a64(s, len);
+	e = &v->seen[h % VARIANT_SEEN];
+	if (e->hash == h && e->text.len == len &&
+	    memcmp(e->text.data, s, len) == 0)
+		return 0;
+	if (sentence_is_instruction(s, len))
+		return 1;
+	e->hash = h;
+	buf_reset(&e->text);
+	buf_add(&e->text, s, len);
+	return 0;
+}
+
 static void
-check_instructions(const char *s, size_t len, const char *prefix,
-    struct reasons *why)
+check_instructions(struct variant *v, const char *s, size_t len,
+    const char *prefix, struct reasons *why)
 {
 	struct sentence sent[64];
 	size_t n, i;
@@ -505,7 +588,7 @@ check_instructions(const char *s, size_t len, const char *prefix,
 	n = sentence_split(s, len, sent, 64);
 	buf_init(&b);
 	for (i = 0; i < n && i < 64; i++) {
-		if (!sentence_is_instruction(s + sent[i].off, sent[i].len))
+		if (!instruction(v, s + sent[i].off, sent[i].len))
 			continue;
 		buf_reset(&b);
 		show(&b, s + sent[i].off, sent[i].len);
@@ -519,13 +602,13 @@ check_instructions(const char *s, size_t len, const char *prefix,
 }
 
 int
-variant_check(const struct variant *v, const struct passages *ps,
+variant_check(struct variant *v, const struct passages *ps,
     size_t need, const char *const *facts, size_t nfacts, const char *prefix,
     struct reasons *why)
 {
 	size_t before = why->n + why->dropped, chars, words;
 	const char *subject = buf_str(&v->subject);
-	struct buf g, plain;
+	struct buf *g = &v->grounds, *plain = &v->plain;
 	size_t i;
 
 	chars = variant_chars(subject, v->subject.len);
@@ -546,42 +629,41 @@ variant_check(const struct variant *v, const struct passages *ps,
 	check_markers(v, ps, need, prefix, why);
 	check_placeholders(subject, v->subject.len, "subject", prefix, why);
 	check_placeholders(buf_str(&v->body), v->body.len, "body", prefix, why);
-	buf_init(&g);
-	buf_init(&plain);
-	grounds(v, facts, nfacts, &g);
+	buf_reset(g);
+	buf_reset(plain);
+	grounds(v, facts, nfacts, g);
+	strip_markers(v, plain);
+	check_claims(v->first, plain->data, plain->len, g, "body", prefix,
+	    why);
 	/* A subject may also name a cited passage by its title. */
-	strip_markers(v, &plain);
-	check_claims(plain.data, plain.len, &g, "body", prefix, why);
 	for (i = 0; i < v->ncit; i++) {
-		buf_puts(&g, ps->p[v->cit[i].passage].title);
-		buf_putc(&g, '\n');
+		buf_puts(g, ps->p[v->cit[i].passage].title);
+		buf_putc(g, '\n');
 	}
-	check_claims(subject, v->subject.len, &g, "subject", prefix, why);
-	check_instructions(plain.data, plain.len, prefix, why);
-	buf_release(&g);
-	buf_release(&plain);
+	check_claims(v->first, subject, v->subject.len, g, "subject", prefix,
+	    why);
+	check_instructions(v, plain->data, plain->len, prefix, why);
 	return why->n + why->dropped > before ? -1 : 0;
 }
 
 void
 variant_set_id(struct variant *v, int control)
 {
-	struct buf b;
+	struct buf *b = &v->scratch;
 
 	if (control) {
 		snprintf(v->id, sizeof(v->id), "control");
 		return;
 	}
-	buf_init(&b);
-	buf_puts(&b, v->tone);
-	buf_putc(&b, '\0');
-	buf_add(&b, buf_str(&v->subject), v->subject.len);
-	buf_putc(&b, '\0');
-	buf_add(&b, buf_str(&v->body), v->body.len);
-	buf_putc(&b, '\0');
+	buf_reset(b);
+	buf_puts(b, v->tone);
+	buf_putc(b, '\0');
+	buf_add(b, buf_str(&v->subject), v->subject.len);
+	buf_putc(b, '\0');
+	buf_add(b, buf_str(&v->body), v->body.len);
+	buf_putc(b, '\0');
 	snprintf(v->id, sizeof(v->id), "VAR%016llX",
-	    (unsigned long long)hash_fnv1a64(b.data, b.len));
-	buf_release(&b);
+	    (unsigned long long)hash_fnv1a64(b->data, b->len));
 }
 
 /* Appends ,"key":s, or null for NULL. */

@@ -51,7 +51,17 @@ struct variant {
 	const char *prompt_template;	/* borrowed */
 	unsigned long tokens_input, tokens_output;
 	double cost_usd;
+	/*
+	 * variant_check's memory, kept from message to message: scratch
+	 * text, and the sentences it found not to read like instructions
+	 * (the quotes and the template's sentences recur in every message).
+	 */
+	struct buf plain, grounds, scratch;
+	struct variant_seen *seen;	/* VARIANT_SEEN of them, or NULL */
+	unsigned char first[256];	/* letters a claim word starts with */
 };
+
+#define VARIANT_SEEN 1024
 
 /* Initializes an empty variant; allocates nothing. Can't fail. */
 void variant_init(struct variant *v);
@@ -90,7 +100,7 @@ size_t variant_chars(const char *s, size_t len);
  * (each starting with prefix), such as "body has 143 words, fewer than
  * 150" or "figure '30%' in the body is not in the cited text".
  */
-int variant_check(const struct variant *v, const struct passages *ps,
+int variant_check(struct variant *v, const struct passages *ps,
     size_t need, const char *const *facts, size_t nfacts, const char *prefix,
     struct reasons *why);
 
