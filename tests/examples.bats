@@ -174,3 +174,57 @@ sharded: the same as one run, byte for byte (out/single.json)' \
 	expect_stderr 'llm-pipeline: no language model: set OPENAI_API_KEY, or AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_DEPLOYMENT'
 	[ ! -e out ]
 }
+
+# stub_start: starts tests/stub/server.py with the routes of
+# tests/fixtures/pipeline/llm-routes.json and sets STUB to its address.
+stub_start() {
+	python3 "$BATS_TEST_DIRNAME/stub/server.py" --lifetime 120 \
+	    --routes "$(fixture pipeline/llm-routes.json)" > stub.port \
+	    2> stub.err 3>&- &
+	echo $! > stub.pid
+	local _
+	for _ in $(seq 100); do
+		[ -s stub.port ] && break
+		sleep 0.1
+	done
+	[ -s stub.port ]
+	STUB=http://127.0.0.1:$(cat stub.port)
+}
+
+teardown() {
+	if [ -f "$BATS_TEST_TMPDIR/stub.pid" ]; then
+		kill "$(cat "$BATS_TEST_TMPDIR/stub.pid")" 2> /dev/null || true
+	fi
+}
+
+# llm OUT: llm-pipeline on the first 5 customers, with the OpenAI key and
+# address of the stub in the environment and its cache in cache/.
+llm() {
+	env -u AZURE_OPENAI_API_KEY -u AZURE_CONTENT_SAFETY_KEY \
+	    OPENAI_API_KEY=sk-stub-secret-0123456789 OPENAI_BASE_URL="$STUB/v1" \
+	    SOURCE_DATE_EPOCH=1764000000 CACHE=cache CPO_BIN="$CPO_BIN" \
+	    "$EX/llm-pipeline" first.csv "$1"
+}
+
+@test "llm-pipeline takes its key from the environment and answers a second run from its cache" {
+	stub_start
+	head -n 6 customers.csv > first.csv
+	run -0 --separate-stderr llm one
+	same 'backends' 'llm-pipeline: messages by openai, screening by openai-moderation, answers cached in cache' \
+	    "${stderr_lines[0]}"
+	local asked
+	asked=$(printf '%s\n' "${stderr_lines[@]}" |
+	    sed -n 's/^cpo-generate: requests \([0-9]*\), answered from the cache 0,.*/\1/p')
+	[ "$asked" -gt 0 ]
+	run -0 --separate-stderr llm two
+	same 'second run' "cpo-generate: requests 0, answered from the cache $asked, tokens 0 in and 0 out, cost \$0.0000" \
+	    "$(printf '%s\n' "${stderr_lines[@]}" | grep '^cpo-generate: requests')"
+	cmp one/results.json two/results.json
+	same 'screened by the service' 'openai-moderation' \
+	    "$(tail -n +2 one/logs/safety_audit.csv | cut -d, -f14 | sort -u)"
+	# Customers whose message no answer could write are rejected by
+	# cpo-generate: the run says so and keeps them in a file.
+	same 'customers: written + rejected by cpo-generate' 5 \
+	    "$(($(wc -l < one/records.ndjson) + $(wc -l < one/generate-rejects.ndjson)))"
+	run -1 grep -rl sk-stub-secret one two cache
+}
