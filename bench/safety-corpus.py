@@ -3,7 +3,9 @@
 """bench/safety-corpus.py N SEED: writes N records of four message variants
 each (urgent, informational, friendly, control), every body 200 words drawn
 from the approved content in data/content/approved_content/, for timing
-cpo-safety. The same N and SEED give the same file."""
+cpo-safety. The records are written as the cpo programs write JSON
+(compact, UTF-8 as it is), as cpo-generate hands them on. The same N and
+SEED give the same file."""
 import glob
 import json
 import random
@@ -17,7 +19,7 @@ def main():
         with open(path) as f:
             words += json.load(f)["content"].split()
     rng = random.Random(seed)
-    out = sys.stdout
+    out = open(sys.stdout.fileno(), "w", encoding="utf-8", closefd=False)
     for i in range(n):
         variants = []
         for tone in ("urgent", "informational", "friendly", "control"):
@@ -30,7 +32,8 @@ def main():
         out.write(json.dumps({"customer_id": "C%d" % i,
                               "segment": "At-Risk",
                               "variants": variants},
-                             separators=(",", ":")) + "\n")
+                             separators=(",", ":"),
+                             ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

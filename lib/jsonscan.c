@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "jsonscan.h"
+#include "jsonw.h"
 #include "numparse.h"
 #include "xalloc.h"
 
@@ -280,4 +281,214 @@ jsonscan_plain(const struct jsonscan_member *m, const char **s, size_t *len)
 	*s = m->value + 1;
 	*len = m->valuelen - 2;
 	return 1;
+}
+
+int
+jsonscan_elements(const char *text, size_t len, struct jsonscan_member *m,
+    size_t max)
+{
+	struct scan s = { text, text + len };
+	size_t n = 0;
+	int rc;
+
+	if (s.p == s.end || *s.p != '[')
+		return -1;
+	s.p++;
+	blanks(&s);
+	if (s.p < s.end && *s.p == ']')
+		return s.p + 1 == s.end ? 0 : -1;
+	do {
+		if (n == max)
+			return -1;
+		m[n].key = NULL;
+		m[n].keylen = 0;
+		m[n].key_escaped = 0;
+		m[n].value = s.p;
+		if (value(&s, 1, &m[n].type) < 0)
+			return -1;
+		m[n].valuelen = (size_t)(s.p - m[n].value);
+		n++;
+	} while ((rc = next(&s, ']')) == 0);
+	return rc < 0 || s.p != s.end || n > 0x7fffffff ? -1 : (int)n;
+}
+
+size_t
+jsonscan_unescape(const char *text, size_t len, char *out)
+{
+	const char *p = text + 1, *end = text + len - 1;
+	unsigned code;
+	size_t o = 0;
+
+	for (; p < end; p++) {
+		if (*p != '\\') {
+			out[o++] = *p;
+			continue;
+		}
+		switch (*++p) {
+		case 'b': out[o++] = '\b'; break;
+		case 'f': out[o++] = '\f'; break;
+		case 'n': out[o++] = '\n'; break;
+		case 'r': out[o++] = '\r'; break;
+		case 't': out[o++] = '\t'; break;
+		case 'u':
+			/* Checked: four hex digits, no NUL, no surrogate. */
+			hex4(p + 1, &code);
+			p += 4;
+			if (code < 0x80)
+				out[o++] = (char)code;
+			else if (code < 0x800) {
+				out[o++] = (char)(0xc0 | code >> 6);
+				out[o++] = (char)(0x80 | (code & 0x3f));
+			} else {
+				out[o++] = (char)(0xe0 | code >> 12);
+				out[o++] = (char)(0x80 | (code >> 6 & 0x3f));
+				out[o++] = (char)(0x80 | (code & 0x3f));
+			}
+			break;
+		default: out[o++] = *p;	/* " \ / */
+		}
+	}
+	return o;
+}
+
+/*
+ * Is the string from after its opening quote written as jsonw writes it?
+ * Returns the end of the string, or NULL. jsonw escapes " \ and the
+ * control characters only, those with a short form by it, the others as
+ * \u00xx in lower case.
+ */
+static const char *
+canonical_string(const char *p, const char *end)
+{
+	unsigned code;
+
+	for (; p < end; p++) {
+		if (*p == '"')
+			return p + 1;
+		if (*p != '\\')
+			continue;
+		if (++p == end)
+			return NULL;
+		switch (*p) {
+		case '"': case '\\': case 'b': case 'f': case 'n': case 'r':
+		case 't':
+			continue;
+		case 'u':
+			if (end - p < 5 || p[1] != '0' || p[2] != '0' ||
+			    (p[3] != '0' && p[3] != '1') || hex4(p + 1, &code) < 0 ||
+			    (p[4] >= 'A' && p[4] <= 'F') || code == 0 ||
+			    code == '\b' || code == '\f' || code == '\n' ||
+			    code == '\r' || code == '\t')
+				return NULL;
+			p += 4;
+			continue;
+		default:
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+/* Is the number text (len bytes) what jsonw writes for its value? */
+static int
+canonical_number(const char *t, size_t len)
+{
+	char out[JSONW_DOUBLE_MAX];
+	size_t i = t[0] == '-';
+
+	/* Integers of up to 15 digits are written as they are. */
+	if (len > i && len - i <= 15 && t[i] != '0') {
+		while (i < len && t[i] >= '0' && t[i] <= '9')
+			i++;
+		if (i == len)
+			return 1;
+	}
+	if (len == 1 && t[0] == '0')
+		return 1;
+	if (len >= sizeof(out))
+		return 0;
+	return jsonw_format_double(jsonscan_number(t, len), out) == len &&
+	    memcmp(out, t, len) == 0;
+}
+
+static int
+number_char(char c)
+{
+	return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' ||
+	    c == 'e' || c == 'E';
+}
+
+int
+jsonscan_canonical(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *q;
+
+	while (p < end) {
+		switch (*p) {
+		case '"':
+			if ((p = canonical_string(p + 1, end)) == NULL)
+				return 0;
+			break;
+		case ' ': case '\t': case '\n': case '\r':
+			return 0;
+		case '-': case '0': case '1': case '2': case '3': case '4':
+		case '5': case '6': case '7': case '8': case '9':
+			for (q = p; q < end && number_char(*q); q++)
+				;
+			if (!canonical_number(p, (size_t)(q - p)))
+				return 0;
+			p = q;
+			break;
+		default:
+			p++;	/* { } [ ] : , and the letters of literals */
+		}
+	}
+	return 1;
+}
+
+/* Returns the end of the string whose opening quote is at p. */
+static const char *
+string_end(const char *p)
+{
+	for (p++; *p != '"'; p++)
+		if (*p == '\\')
+			p++;
+	return p + 1;
+}
+
+void
+jsonscan_rewrite(const char *text, size_t len, struct buf *out,
+    struct buf *scratch)
+{
+	const char *p = text, *end = text + len, *q;
+
+	while (p < end) {
+		switch (*p) {
+		case ' ': case '\t': case '\n': case '\r':
+			p++;
+			break;
+		case '"':
+			q = string_end(p);
+			if (memchr(p, '\\', (size_t)(q - p)) == NULL)
+				jsonw_string(out, p + 1, (size_t)(q - p) - 2);
+			else {
+				buf_reset(scratch);
+				buf_grow(scratch, (size_t)(q - p));
+				scratch->len = jsonscan_unescape(p, (size_t)(q - p),
+				    scratch->data);
+				jsonw_string(out, scratch->data, scratch->len);
+			}
+			p = q;
+			break;
+		case '-': case '0': case '1': case '2': case '3': case '4':
+		case '5': case '6': case '7': case '8': case '9':
+			for (q = p; q < end && number_char(*q); q++)
+				;
+			jsonw_double(out, jsonscan_number(p, (size_t)(q - p)));
+			p = q;
+			break;
+		default:
+			buf_putc(out, *p++);
+		}
+	}
 }

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "buf.h"
+
 enum jsonscan_type {
 	JSONSCAN_OBJECT,
 	JSONSCAN_ARRAY,
@@ -70,5 +72,40 @@ int jsonscan_is_key(const struct jsonscan_member *m, const char *key);
  */
 int jsonscan_plain(const struct jsonscan_member *m, const char **s,
     size_t *len);
+
+/*
+ * Stores up to max elements of the JSON array text (len bytes, from its
+ * opening bracket, as jsonscan_object checked it) in m, with key NULL.
+ * Returns their number, or -1 when the text is not such an array or has
+ * more than max elements.
+ */
+int jsonscan_elements(const char *text, size_t len, struct jsonscan_member *m,
+    size_t max);
+
+/*
+ * Writes the value of the JSON string text (len bytes, quotes included, as
+ * jsonscan_object checked it) to out, which has room for len bytes (the
+ * value is never longer than its text), and returns its length. Escapes
+ * become their bytes, \u ones UTF-8, as cJSON reads them.
+ */
+size_t jsonscan_unescape(const char *text, size_t len, char *out);
+
+/*
+ * Tells whether the JSON text (len bytes, one value as jsonscan_object
+ * checked it) is written exactly as lib/json writes it back: no blanks
+ * between tokens, numbers in jsonw's shortest form, strings escaped only
+ * where jsonw escapes them. A filter that copies such text byte for byte
+ * gives the output a parse and json_write would give.
+ */
+int jsonscan_canonical(const char *text, size_t len);
+
+/*
+ * Appends to out the JSON text (len bytes, one value as jsonscan_object
+ * checked it) as lib/json would write it back after a parse: blanks
+ * dropped, strings and numbers rewritten by lib/jsonw. scratch holds
+ * unescaped strings on the way.
+ */
+void jsonscan_rewrite(const char *text, size_t len, struct buf *out,
+    struct buf *scratch);
 
 #endif

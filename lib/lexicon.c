@@ -97,6 +97,14 @@ struct lexicon {
 	size_t maxword;
 	/* (first character, length) pairs of vocabulary words */
 	uint64_t shape[37];
+	/*
+	 * The vocabulary's own hash table, for screening: each slot holds a
+	 * word's hash and number + 1 (0 when empty), so that a word of the
+	 * text that is no lexicon word costs a hash and, mostly, one probe.
+	 */
+	uint64_t *vhash;
+	uint32_t *vslot;
+	size_t vmask;
 	struct textnorm tn;
 };
 
@@ -122,6 +130,7 @@ struct lexicon_scan {
 	struct edge *e;
 	size_t ne, cape;
 	uint32_t *order;		/* edges by from node */
+	size_t caporder;
 	uint32_t *out;			/* per node: first in order */
 	size_t capnodes;
 	uint32_t *tried;		/* per rule: stamp of the last try */
@@ -137,6 +146,9 @@ struct lexicon_scan {
 	uint32_t *checked;		/* per rule: text stamp of its anchor
 					 * check, and the result */
 	uint8_t *viable;
+	uint32_t *wchecked;		/* per word: text stamp of live[] */
+	uint8_t *live;			/* per word: a viable rule starts
+					 * with it */
 	uint32_t text;
 };
 
@@ -173,6 +185,8 @@ lexicon_free(struct lexicon *lx)
 	free(lx->keys);
 	free(lx->others);
 	free(lx->anchors);
+	free(lx->vhash);
+	free(lx->vslot);
 	textnorm_release(&lx->tn);
 	free(lx);
 }
@@ -735,6 +749,46 @@ anchor_rules(struct lexicon *lx)
 	free(ps.p);
 }
 
+/* A hash of the word w (len bytes), eight bytes at a step. */
+static uint64_t
+word_hash(const char *w, size_t len)
+{
+	uint64_t h = len * 0x9e3779b97f4a7c15ULL, x;
+	size_t i;
+
+	for (; len >= 8; w += 8, len -= 8) {
+		memcpy(&x, w, 8);
+		h = (h ^ x) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	for (x = 0, i = 0; i < len; i++)
+		x |= (uint64_t)(unsigned char)w[i] << (8 * i);
+	h = (h ^ x) * 0xc4ceb9fe1a85ec53ULL;
+	return h ^ h >> 29;
+}
+
+/* Builds lx->vhash and lx->vslot, a quarter full at most. */
+static void
+hash_vocabulary(struct lexicon *lx)
+{
+	size_t cap = 16, i, k;
+	uint64_t h;
+
+	while (cap < 4 * lx->vocab.n)
+		cap *= 2;
+	lx->vhash = xcalloc(cap, sizeof(*lx->vhash));
+	lx->vslot = xcalloc(cap, sizeof(*lx->vslot));
+	lx->vmask = cap - 1;
+	for (i = 0; i < lx->vocab.n; i++) {
+		h = word_hash(lx->vocab.str[i], lx->vocab.len[i]);
+		for (k = h & lx->vmask; lx->vslot[k] != 0; k = (k + 1) &
+		    lx->vmask)
+			;
+		lx->vhash[k] = h;
+		lx->vslot[k] = (uint32_t)i + 1;
+	}
+}
+
 int
 lexicon_finish(struct lexicon *lx, struct buf *why)
 {
@@ -778,6 +832,7 @@ lexicon_finish(struct lexicon *lx, struct buf *why)
 		lx->shape[w[0] >= 'a' ? w[0] - 'a' + 10 : w[0] - '0'] |=
 		    1ULL << (lx->vocab.len[i] < 63 ? lx->vocab.len[i] : 63);
 	}
+	hash_vocabulary(lx);
 	return 0;
 }
 
@@ -810,6 +865,8 @@ lexicon_scan_free(struct lexicon_scan *sc)
 	free(sc->present);
 	free(sc->checked);
 	free(sc->viable);
+	free(sc->wchecked);
+	free(sc->live);
 	buf_release(&sc->joined);
 	free(sc);
 }
@@ -824,9 +881,19 @@ lookup(const struct lexicon *lx, const char *w, size_t len)
 	int c = w[0] >= 'a' && w[0] <= 'z' ? w[0] - 'a' + 10 :
 	    w[0] >= '0' && w[0] <= '9' ? w[0] - '0' : -1;
 
+	uint64_t h;
+	size_t k;
+	uint32_t id;
+
 	if (c < 0 || !(lx->shape[c] >> (len < 63 ? len : 63) & 1))
 		return -1;
-	return strtab_find(&lx->vocab, w, len);
+	h = word_hash(w, len);
+	for (k = h & lx->vmask; (id = lx->vslot[k]) != 0;
+	    k = (k + 1) & lx->vmask)
+		if (lx->vhash[k] == h && lx->vocab.len[id - 1] == len &&
+		    memcmp(lx->vocab.str[id - 1], w, len) == 0)
+			return (long)id - 1;
+	return -1;
 }
 
 static struct edge *
@@ -1000,23 +1067,28 @@ build(const struct lexicon *lx, struct lexicon_scan *sc)
 		if (i - a >= 2)
 			join_run(lx, sc, a, i, &nodes);
 	}
-	/* Order the edges by their first node (counting sort). */
-	if (nodes + 1 > sc->capnodes) {
-		sc->capnodes = nodes + 1;
+	/*
+	 * Order the edges by their first node (counting sort): counts go
+	 * two places up, so that placing the edges leaves out[k] at the
+	 * start of node k's edges, with no shift afterwards.
+	 */
+	if (nodes + 2 > sc->capnodes) {
+		sc->capnodes = nodes + 2;
 		sc->out = xreallocarray(sc->out, sc->capnodes,
 		    sizeof(*sc->out));
 	}
-	sc->order = xreallocarray(sc->order, sc->cape, sizeof(*sc->order));
-	memset(sc->out, 0, (nodes + 1) * sizeof(*sc->out));
+	if (sc->cape > sc->caporder) {
+		sc->caporder = sc->cape;
+		sc->order = xreallocarray(sc->order, sc->caporder,
+		    sizeof(*sc->order));
+	}
+	memset(sc->out, 0, (nodes + 2) * sizeof(*sc->out));
 	for (i = 0; i < sc->ne; i++)
-		sc->out[sc->e[i].from + 1]++;
-	for (i = 1; i <= nodes; i++)
+		sc->out[sc->e[i].from + 2]++;
+	for (i = 2; i <= nodes + 1; i++)
 		sc->out[i] += sc->out[i - 1];
 	for (i = 0; i < sc->ne; i++)
-		sc->order[sc->out[sc->e[i].from]++] = (uint32_t)i;
-	for (i = nodes; i > 0; i--)
-		sc->out[i] = sc->out[i - 1];
-	sc->out[0] = 0;
+		sc->order[sc->out[sc->e[i].from + 1]++] = (uint32_t)i;
 	return nodes;
 }
 
@@ -1208,6 +1280,24 @@ mark_words(struct lexicon_scan *sc, int on)
 				sc->present[e->ids[j] / 64] = 0;
 }
 
+static int viable(const struct lexicon *, struct lexicon_scan *, uint32_t);
+
+/* Can any rule that starts with word id match the text? Once a text. */
+static int
+live_word(const struct lexicon *lx, struct lexicon_scan *sc, uint32_t id)
+{
+	uint32_t k;
+
+	if (sc->wchecked[id] == sc->text)
+		return sc->live[id];
+	sc->wchecked[id] = sc->text;
+	sc->live[id] = 0;
+	for (k = lx->index_start[id]; k < lx->index_start[id + 1]; k++)
+		if (viable(lx, sc, lx->index_rule[k]))
+			return sc->live[id] = 1;
+	return 0;
+}
+
 /* Can rule r match the text at all? Its anchor words say, once a text. */
 static int
 viable(const struct lexicon *lx, struct lexicon_scan *sc, uint32_t r)
@@ -1272,9 +1362,15 @@ lexicon_classify(const struct lexicon *lx, struct lexicon_scan *sc,
 		free(sc->present);
 		sc->present = xcalloc(lx->vocab.n / 64 + 1,
 		    sizeof(*sc->present));
+		free(sc->wchecked);
+		free(sc->live);
+		sc->wchecked = xcalloc(lx->vocab.n + 1, sizeof(*sc->wchecked));
+		sc->live = xcalloc(lx->vocab.n + 1, sizeof(*sc->live));
 	}
 	if (++sc->text == 0) {
 		memset(sc->checked, 0, lx->nrules * sizeof(*sc->checked));
+		memset(sc->wchecked, 0, (lx->vocab.n + 1) *
+		    sizeof(*sc->wchecked));
 		sc->text = 1;
 	}
 	mark_words(sc, 1);
@@ -1290,6 +1386,8 @@ lexicon_classify(const struct lexicon *lx, struct lexicon_scan *sc,
 			e = &sc->e[sc->order[i]];
 			for (j = 0; j < e->nids; j++) {
 				id = e->ids[j];
+				if (!live_word(lx, sc, id))
+					continue;
 				for (k = lx->index_start[id];
 				    k < lx->index_start[id + 1]; k++) {
 					r = lx->index_rule[k];

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonw.h"
 #include "numparse.h"
 #include "safety.h"
 
@@ -145,38 +146,53 @@ safety_check_decide(struct safety_check *c, const struct safety_policy *p)
 	    &c->threshold_used, &c->reason);
 }
 
-static cJSON *
-string_or_null(const char *s)
+static void
+string_or_null(struct buf *b, const char *s)
 {
-	return s != NULL ? json_new_string(s) : json_new_null();
+	if (s != NULL)
+		jsonw_string(b, s, strlen(s));
+	else
+		buf_add(b, "null", 4);
 }
 
-cJSON *
-safety_check_json(const struct safety_check *c)
+void
+safety_check_write(const struct safety_check *c, struct buf *b)
 {
-	cJSON *o = json_new_object(), *scores = json_new_object();
-	cJSON *cats = json_new_array();
-	int i, s;
+	int i, s, any = 0;
 
-	json_set(o, "variant_id", string_or_null(c->variant_id));
-	json_set(o, "customer_id", string_or_null(c->customer_id));
-	json_set(o, "segment", string_or_null(c->segment));
-	json_set(o, "status", json_new_string(c->status_block ? "block" :
-	    "pass"));
+	buf_puts(b, "{\"variant_id\":");
+	string_or_null(b, c->variant_id);
+	buf_puts(b, ",\"customer_id\":");
+	string_or_null(b, c->customer_id);
+	buf_puts(b, ",\"segment\":");
+	string_or_null(b, c->segment);
+	buf_puts(b, c->status_block ? ",\"status\":\"block\"" :
+	    ",\"status\":\"pass\"");
+	buf_puts(b, ",\"severity_scores\":{");
 	for (i = 0; i < SAFETY_NCATEGORIES; i++) {
-		s = c->v.severity[i];
-		json_set(scores, safety_names[i], s == SAFETY_UNKNOWN ?
-		    json_new_null() : json_new_number(s));
-		if (c->blocked[i])
-			json_append(cats, json_new_string(safety_names[i]));
+		if (i > 0)
+			buf_putc(b, ',');
+		jsonw_key(b, safety_names[i]);
+		if ((s = c->v.severity[i]) == SAFETY_UNKNOWN)
+			buf_add(b, "null", 4);
+		else
+			jsonw_int(b, s);
 	}
-	json_set(o, "severity_scores", scores);
-	json_set(o, "blocked_categories", cats);
-	json_set(o, "threshold_used", json_new_number(c->threshold_used));
-	json_set(o, "checked_at", string_or_null(c->checked_at));
-	json_set(o, "block_reason", c->status_block ?
-	    json_new_string(buf_str(&c->reason)) : json_new_null());
-	return o;
+	buf_puts(b, "},\"blocked_categories\":[");
+	for (i = 0; i < SAFETY_NCATEGORIES; i++) {
+		if (!c->blocked[i])
+			continue;
+		if (any++ > 0)
+			buf_putc(b, ',');
+		jsonw_string(b, safety_names[i], strlen(safety_names[i]));
+	}
+	buf_puts(b, "],\"threshold_used\":");
+	jsonw_int(b, c->threshold_used);
+	buf_puts(b, ",\"checked_at\":");
+	string_or_null(b, c->checked_at);
+	buf_puts(b, ",\"block_reason\":");
+	string_or_null(b, c->status_block ? buf_str(&c->reason) : NULL);
+	buf_putc(b, '}');
 }
 
 /* Checks member key of variant i; a required one must be there. */

@@ -97,13 +97,13 @@ void safety_check_decide(struct safety_check *c,
     const struct safety_policy *p);
 
 /*
- * Returns the seed's Safety Result for c, a new object the caller owns:
- * variant_id, customer_id, segment, status ("pass" or "block"),
- * severity_scores {hate, violence, self_harm, sexual} (null for an unknown
- * severity), blocked_categories, threshold_used, checked_at and
- * block_reason (null when it passes).
+ * Appends the seed's Safety Result for c to b as JSON, written as
+ * lib/json writes it: an object of variant_id, customer_id, segment,
+ * status ("pass" or "block"), severity_scores {hate, violence, self_harm,
+ * sexual} (null for an unknown severity), blocked_categories,
+ * threshold_used, checked_at and block_reason (null when it passes).
  */
-cJSON *safety_check_json(const struct safety_check *c);
+void safety_check_write(const struct safety_check *c, struct buf *b);
 
 /*
  * Finds the messages of record rec: its "variants" array, each an object

@@ -37,6 +37,7 @@ struct screen {
 	struct buf url, auth;
 	struct entry *e;
 	size_t n, cap;
+	size_t *todo, captodo;		/* texts to send, for screen_run */
 	struct buf texts, errors;
 	struct slot *cache;		/* sets of WAYS slots */
 	size_t nsets;
@@ -90,6 +91,7 @@ screen_free(struct screen *s)
 	buf_release(&s->errors);
 	buf_release(&s->fatal);
 	free(s->e);
+	free(s->todo);
 	free(s->cache);
 	free(s->turn);
 	free(s);
@@ -126,6 +128,13 @@ const struct screen_result *
 screen_result(const struct screen *s, size_t i)
 {
 	return &s->e[i].r;
+}
+
+const char *
+screen_text(const struct screen *s, size_t i, size_t *len)
+{
+	*len = s->e[i].len;
+	return s->texts.data + s->e[i].off;
 }
 
 const char *
@@ -311,9 +320,15 @@ run_remote(struct screen *s, size_t *todo, size_t n)
 void
 screen_run(struct screen *s)
 {
-	size_t i, j, n = 0, *todo = xcalloc(s->n + 1, sizeof(*todo));
+	size_t i, j, n = 0, *todo;
 	struct entry *e;
 	size_t off;
+
+	if (s->n + 1 > s->captodo) {
+		s->captodo = s->n + 1;
+		s->todo = xreallocarray(s->todo, s->captodo, sizeof(*s->todo));
+	}
+	todo = s->todo;
 
 	for (i = 0; i < s->n; i++) {
 		e = &s->e[i];
@@ -351,7 +366,6 @@ screen_run(struct screen *s)
 	}
 	if (n > 0)
 		run_remote(s, todo, n);
-	free(todo);
 	for (i = 0; i < s->n; i++) {
 		e = &s->e[i];
 		if (e->done)

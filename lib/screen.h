@@ -76,6 +76,9 @@ void screen_run(struct screen *s);
 /* Returns the result of text i of the batch, valid until screen_clear. */
 const struct screen_result *screen_result(const struct screen *s, size_t i);
 
+/* Returns text i of the batch and sets *len, valid until screen_clear. */
+const char *screen_text(const struct screen *s, size_t i, size_t *len);
+
 /* Empties the batch. */
 void screen_clear(struct screen *s);
 

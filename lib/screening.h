@@ -22,6 +22,7 @@
 #include "timefmt.h"
 
 struct screening_slot;
+struct vfields;
 
 struct screening {
 	struct run *run;		/* all borrowed */
@@ -45,9 +46,12 @@ struct screening {
 	/* private */
 	struct screening_slot *slots;
 	size_t nslots;
-	cJSON **done;			/* the last batch's records */
+	cJSON **done;			/* the last batch's trees */
 	size_t ndone;
-	struct buf text, out;
+	size_t nout;			/* records in out */
+	struct buf text, out, safety, rule, canon;
+	struct safety_check check;	/* the message being decided */
+	struct vfields *fields;		/* one record's variants, read */
 };
 
 /* Allocates the batch. Only the allocator can fail, and it exits. */

@@ -74,7 +74,7 @@ is_sym(char c)
 	return c == '@' || c == '$' || c == '!' || c == '|';
 }
 
-static enum kind
+static inline enum kind
 ascii_kind(unsigned char c, char *map)
 {
 	if (c >= 'a' && c <= 'z') {
