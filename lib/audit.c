@@ -138,11 +138,12 @@ field(struct buf *b, const char *s)
 	buf_putc(b, '"');
 }
 
+/* Appends s (a severity or threshold, 0 to 9) and a comma. */
 static void
 severity(struct buf *b, int s)
 {
 	if (s != SAFETY_UNKNOWN)
-		buf_printf(b, "%d", s);
+		buf_putc(b, (char)('0' + s));
 	buf_putc(b, ',');
 }
 
@@ -159,15 +160,17 @@ audit_add(struct audit *a, const struct safety_check *c)
 	field(b, c->customer_id);
 	buf_putc(b, ',');
 	field(b, c->segment);
-	buf_printf(b, ",%s,", c->status_block ? "block" : "pass");
+	buf_puts(b, c->status_block ? ",block," : ",pass,");
 	for (i = 0; i < SAFETY_NCATEGORIES; i++)
 		severity(b, c->v.severity[i]);
 	severity(b, safety_max(&c->v));
-	buf_printf(b, "%d,", c->threshold_used);
+	severity(b, c->threshold_used);
 	for (i = 0; i < SAFETY_NCATEGORIES; i++) {
 		if (!c->blocked[i])
 			continue;
-		buf_printf(b, "%s%s", first ? "" : ";", safety_names[i]);
+		if (!first)
+			buf_putc(b, ';');
+		buf_puts(b, safety_names[i]);
 		first = 0;
 	}
 	buf_putc(b, ',');

@@ -283,46 +283,132 @@ jsonscan_plain(const struct jsonscan_member *m, const char **s, size_t *len)
 	return 1;
 }
 
-int
-jsonscan_elements(const char *text, size_t len, struct jsonscan_member *m,
-    size_t max)
+/* Skips the string from its opening quote at p; text already checked. */
+static const char *
+skip_string(const char *p, const char *end)
 {
-	struct scan s = { text, text + len };
-	size_t n = 0;
-	int rc;
+	const char *q, *b;
 
-	if (s.p == s.end || *s.p != '[')
-		return -1;
-	s.p++;
-	blanks(&s);
-	if (s.p < s.end && *s.p == ']')
-		return s.p + 1 == s.end ? 0 : -1;
+	for (p++;; p = q + 1) {
+		q = memchr(p, '"', (size_t)(end - p));
+		for (b = q; b > p && b[-1] == '\\'; b--)
+			;
+		if ((q - b) % 2 == 0)
+			return q + 1;
+	}
+}
+
+/* Skips the value at p; text already checked. */
+static const char *
+skip_value(const char *p, const char *end)
+{
+	int depth = 0;
+
 	do {
+		switch (*p) {
+		case '"':
+			p = skip_string(p, end);
+			continue;
+		case '{': case '[':
+			depth++;
+			break;
+		case '}': case ']':
+			depth--;
+			break;
+		default:
+			if (depth == 0) {
+				while (p < end && *p != ',' && *p != '}' &&
+				    *p != ']' && *p != ' ' && *p != '\t' &&
+				    *p != '\n' && *p != '\r')
+					p++;
+				return p;
+			}
+		}
+		p++;
+	} while (depth > 0);
+	return p;
+}
+
+static const char *
+skip_blanks(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+/* The members or elements of checked text, from its bracket at p. */
+static int
+list(const char *p, const char *end, struct jsonscan_member *m, size_t max,
+    int object, size_t *close)
+{
+	const char *start = p;
+	size_t n = 0;
+
+	p = skip_blanks(p + 1);
+	while (*p != (object ? '}' : ']')) {
 		if (n == max)
 			return -1;
 		m[n].key = NULL;
 		m[n].keylen = 0;
 		m[n].key_escaped = 0;
-		m[n].value = s.p;
-		if (value(&s, 1, &m[n].type) < 0)
-			return -1;
-		m[n].valuelen = (size_t)(s.p - m[n].value);
+		if (object) {
+			m[n].key = p + 1;
+			p = skip_string(p, end);
+			m[n].keylen = (size_t)(p - 1 - m[n].key);
+			m[n].key_escaped = memchr(m[n].key, '\\',
+			    m[n].keylen) != NULL;
+			p = skip_blanks(skip_blanks(p) + 1);
+		}
+		m[n].value = p;
+		m[n].type = *p == '{' ? JSONSCAN_OBJECT : *p == '[' ?
+		    JSONSCAN_ARRAY : *p == '"' ? JSONSCAN_STRING : *p == 't' ?
+		    JSONSCAN_TRUE : *p == 'f' ? JSONSCAN_FALSE : *p == 'n' ?
+		    JSONSCAN_NULL : JSONSCAN_NUMBER;
+		p = skip_value(p, end);
+		m[n].valuelen = (size_t)(p - m[n].value);
 		n++;
-	} while ((rc = next(&s, ']')) == 0);
-	return rc < 0 || s.p != s.end || n > 0x7fffffff ? -1 : (int)n;
+		p = skip_blanks(p);
+		if (*p == ',')
+			p = skip_blanks(p + 1);
+	}
+	*close = (size_t)(p - start);
+	return n > 0x7fffffff ? -1 : (int)n;
+}
+
+int
+jsonscan_elements(const char *text, size_t len, struct jsonscan_member *m,
+    size_t max)
+{
+	size_t close;
+
+	return list(text, text + len, m, max, 0, &close);
+}
+
+int
+jsonscan_members(const char *text, size_t len, struct jsonscan_member *m,
+    size_t max, size_t *close)
+{
+	return list(text, text + len, m, max, 1, close);
 }
 
 size_t
 jsonscan_unescape(const char *text, size_t len, char *out)
 {
-	const char *p = text + 1, *end = text + len - 1;
+	const char *p = text + 1, *end = text + len - 1, *q;
 	unsigned code;
 	size_t o = 0;
 
 	for (; p < end; p++) {
 		if (*p != '\\') {
-			out[o++] = *p;
-			continue;
+			/* A run without escapes is copied at once. */
+			q = memchr(p, '\\', (size_t)(end - p));
+			if (q == NULL)
+				q = end;
+			memcpy(out + o, p, (size_t)(q - p));
+			o += (size_t)(q - p);
+			if ((p = q) == end)
+				break;
 		}
 		switch (*++p) {
 		case 'b': out[o++] = '\b'; break;

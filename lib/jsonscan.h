@@ -75,12 +75,21 @@ int jsonscan_plain(const struct jsonscan_member *m, const char **s,
 
 /*
  * Stores up to max elements of the JSON array text (len bytes, from its
- * opening bracket, as jsonscan_object checked it) in m, with key NULL.
- * Returns their number, or -1 when the text is not such an array or has
- * more than max elements.
+ * opening bracket, part of what jsonscan_object has checked: it is not
+ * checked again) in m, with key NULL. Returns their number, or -1 when
+ * there are more than max.
  */
 int jsonscan_elements(const char *text, size_t len, struct jsonscan_member *m,
     size_t max);
+
+/*
+ * Stores up to max members of the JSON object text (len bytes, from its
+ * opening brace, part of what jsonscan_object has checked: it is not
+ * checked again) in m, and the offset of its closing brace in *close.
+ * Returns their number, or -1 when there are more than max.
+ */
+int jsonscan_members(const char *text, size_t len, struct jsonscan_member *m,
+    size_t max, size_t *close);
 
 /*
  * Writes the value of the JSON string text (len bytes, quotes included, as

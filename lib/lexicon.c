@@ -125,6 +125,17 @@ struct hit {
 	size_t start, end;
 };
 
+/* Sentences screened lately and their severities (lexicon_classify). */
+#define MEMO_SLOTS (1 << 16)		/* half used at most */
+#define MEMO_BYTES (8 << 20)		/* of sentence text */
+
+struct memo {
+	uint64_t hash;
+	size_t off, len;		/* the sentence, in memo_text */
+	int8_t severity[SAFETY_NCATEGORIES];
+	uint8_t used;
+};
+
 struct lexicon_scan {
 	struct textnorm tn;
 	struct edge *e;
@@ -150,6 +161,9 @@ struct lexicon_scan {
 	uint8_t *live;			/* per word: a viable rule starts
 					 * with it */
 	uint32_t text;
+	struct memo *memo;		/* MEMO_SLOTS */
+	size_t nmemo;
+	struct buf memo_text;
 };
 
 struct lexicon *
@@ -845,6 +859,8 @@ lexicon_scan_new(void)
 
 	textnorm_init(&sc->tn);
 	buf_init(&sc->joined);
+	buf_init(&sc->memo_text);
+	sc->memo = xcalloc(MEMO_SLOTS, sizeof(*sc->memo));
 	sc->owner = xcalloc(2 * TEXTNORM_MAXWORD + 1, sizeof(*sc->owner));
 	return sc;
 }
@@ -868,6 +884,8 @@ lexicon_scan_free(struct lexicon_scan *sc)
 	free(sc->wchecked);
 	free(sc->live);
 	buf_release(&sc->joined);
+	buf_release(&sc->memo_text);
+	free(sc->memo);
 	free(sc);
 }
 
@@ -1332,8 +1350,8 @@ by_start(const void *a, const void *b)
 	return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
-void
-lexicon_classify(const struct lexicon *lx, struct lexicon_scan *sc,
+static void
+classify_text(const struct lexicon *lx, struct lexicon_scan *sc,
     const char *text, size_t len, int severity[SAFETY_NCATEGORIES],
     void (*on_match)(void *arg, const struct lexicon_match *m), void *arg)
 {
@@ -1418,5 +1436,129 @@ lexicon_classify(const struct lexicon *lx, struct lexicon_scan *sc,
 		m.start = sc->hits[k].start;
 		m.end = sc->hits[k].end;
 		on_match(arg, &m);
+	}
+}
+
+/*
+ * Returns the length of the first sentence of s (len bytes), cut only
+ * where lib/textnorm surely ends one: after a newline, or after . ? ; or
+ * : with a blank next. Cutting at fewer places than textnorm does is
+ * safe; cutting at more would not be.
+ */
+static size_t
+sentence_len(const char *s, size_t len)
+{
+	size_t i;
+	char c;
+
+	for (i = 0; i < len; i++) {
+		/* Letters (most bytes) are past all of these. */
+		if ((unsigned char)(c = s[i]) > '?')
+			continue;
+		if (c == '\n')
+			return i + 1;
+		if ((c == '.' || c == '?' || c == ';' || c == ':') &&
+		    i + 1 < len && (s[i + 1] == ' ' || s[i + 1] == '\t' ||
+		    s[i + 1] == '\r' || s[i + 1] == '\v' || s[i + 1] == '\f'))
+			return i + 1;
+	}
+	return len;
+}
+
+/* Are the len bytes at a and b the same? Eight at a time. */
+static int
+same_bytes(const char *a, const char *b, size_t len)
+{
+	uint64_t x, y;
+
+	for (; len >= 8; a += 8, b += 8, len -= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return 0;
+	}
+	while (len-- > 0)
+		if (*a++ != *b++)
+			return 0;
+	return 1;
+}
+
+/* Empties the sentence memo. */
+static void
+memo_clear(struct lexicon_scan *sc)
+{
+	memset(sc->memo, 0, MEMO_SLOTS * sizeof(*sc->memo));
+	sc->nmemo = 0;
+	buf_reset(&sc->memo_text);
+}
+
+/*
+ * Screens one sentence, or takes its severities from the memo, keyed by
+ * its bytes (compared in full, so a hash collision cannot let a sentence
+ * through).
+ */
+static void
+classify_sentence(const struct lexicon *lx, struct lexicon_scan *sc,
+    const char *text, size_t len, int severity[SAFETY_NCATEGORIES])
+{
+	uint64_t h = word_hash(text, len);
+	struct memo *m;
+	size_t k;
+	int i;
+
+	for (k = h & (MEMO_SLOTS - 1); (m = &sc->memo[k])->used;
+	    k = (k + 1) & (MEMO_SLOTS - 1))
+		if (m->hash == h && m->len == len &&
+		    same_bytes(sc->memo_text.data + m->off, text, len)) {
+			for (i = 0; i < SAFETY_NCATEGORIES; i++)
+				severity[i] = m->severity[i];
+			return;
+		}
+	classify_text(lx, sc, text, len, severity, NULL, NULL);
+	if (sc->nmemo + 1 > MEMO_SLOTS / 2 ||
+	    sc->memo_text.len + len > MEMO_BYTES) {
+		memo_clear(sc);
+		for (k = h & (MEMO_SLOTS - 1); sc->memo[k].used;
+		    k = (k + 1) & (MEMO_SLOTS - 1))
+			;
+		m = &sc->memo[k];
+	}
+	m->used = 1;
+	m->hash = h;
+	m->off = sc->memo_text.len;
+	m->len = len;
+	for (i = 0; i < SAFETY_NCATEGORIES; i++)
+		m->severity[i] = (int8_t)severity[i];
+	buf_add(&sc->memo_text, text, len);
+	sc->nmemo++;
+}
+
+/*
+ * A pattern never runs across the end of a sentence, nor does an idiom's
+ * cancelling reach past it, so a text's severities are the highest of
+ * its sentences'. Sentences repeat across messages (the same approved
+ * content, the same template lines), so each is screened once while the
+ * memo holds it. Explanations take the whole text at once, for offsets.
+ */
+void
+lexicon_classify(const struct lexicon *lx, struct lexicon_scan *sc,
+    const char *text, size_t len, int severity[SAFETY_NCATEGORIES],
+    void (*on_match)(void *arg, const struct lexicon_match *m), void *arg)
+{
+	int part[SAFETY_NCATEGORIES], i;
+	size_t n;
+
+	if (on_match != NULL) {
+		classify_text(lx, sc, text, len, severity, on_match, arg);
+		return;
+	}
+	for (i = 0; i < SAFETY_NCATEGORIES; i++)
+		severity[i] = 0;
+	for (; len > 0; text += n, len -= n) {
+		n = sentence_len(text, len);
+		classify_sentence(lx, sc, text, n, part);
+		for (i = 0; i < SAFETY_NCATEGORIES; i++)
+			if (part[i] > severity[i])
+				severity[i] = part[i];
 	}
 }

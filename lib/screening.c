@@ -104,7 +104,7 @@ variant_fields(const struct jsonscan_member *v, struct jsonscan_member *m,
 	int n, i, k;
 
 	memset(f->has, 0, sizeof(f->has));
-	if (v->type != JSONSCAN_OBJECT || (n = jsonscan_object(v->value,
+	if (v->type != JSONSCAN_OBJECT || (n = jsonscan_members(v->value,
 	    v->valuelen, m, JSONSCAN_MEMBERS, &f->close)) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
