@@ -30,7 +30,8 @@ static const char synopsis[] = PROG " [--backend template|openai|"
     "azure-openai] [--tones LIST] [--templates DIR] [--experiment FILE] "
     "[--model NAME] [--url URL] [--api-version V] [--attempts N] "
     "[--jobs N] [--timeout SECONDS] [--max-cost USD] [--cache DIR] "
-    "[--prices FILE] [--rejects FILE] [--strict] [FILE]";
+    "[--personalize segment|customer] [--prices FILE] [--rejects FILE] "
+    "[--strict] [FILE]";
 
 static const char help[] =
     "Add grounded, cited message variants to each customer record.\n"
@@ -51,6 +52,9 @@ static const char help[] =
     "      --timeout SECONDS  for one request (default 60)\n"
     "      --max-cost USD     send no request once the run has cost USD\n"
     "  -c, --cache DIR        keep answers in DIR and reuse them\n"
+    "  -p, --personalize WHAT customer (one request per customer, the\n"
+    "                         default) or segment (one per segment, the\n"
+    "                         facts filled in here)\n"
     "      --prices FILE      model prices (default built in)\n"
     "  -r, --rejects FILE     write rejected records, with reasons, to FILE\n"
     "  -s, --strict           stop at the first rejected record\n"
@@ -60,7 +64,7 @@ static const char help[] =
 struct options {
 	const char *backend, *tones, *templates, *experiment_path;
 	const char *model, *url, *api_version, *cache, *prices;
-	const char *rejects_path, *input;
+	const char *rejects_path, *input, *personalize;
 	int strict, attempts, jobs;
 	double timeout, max_cost;
 };
@@ -131,6 +135,7 @@ open_llm(struct job *j, const struct options *opt)
 	o.jobs = opt->jobs;
 	o.timeout = opt->timeout;
 	o.max_cost = opt->max_cost;
+	o.per_segment = strcmp(opt->personalize, "segment") == 0;
 	if ((rc = generate_open_llm(&j->gen, &o, &j->where, &j->why)) < 0)
 		return setup_failed(j, rc);
 	return CPO_EXIT_OK;
@@ -321,6 +326,7 @@ parse_options(int argc, char **argv, const struct diag *d,
 		{ "timeout", required_argument, NULL, 'O' },
 		{ "max-cost", required_argument, NULL, 'M' },
 		{ "cache", required_argument, NULL, 'c' },
+		{ "personalize", required_argument, NULL, 'p' },
 		{ "prices", required_argument, NULL, 'P' },
 		{ "rejects", required_argument, NULL, 'r' },
 		{ "strict", no_argument, NULL, 's' },
@@ -331,7 +337,7 @@ parse_options(int argc, char **argv, const struct diag *d,
 	int c, bad = 0;
 
 	opterr = 0;
-	while (!bad && (c = getopt_long(argc, argv, ":b:t:T:e:m:u:a:j:c:r:shV",
+	while (!bad && (c = getopt_long(argc, argv, ":b:t:T:e:m:u:a:j:c:p:r:shV",
 	    longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
@@ -360,6 +366,9 @@ parse_options(int argc, char **argv, const struct diag *d,
 			break;
 		case 'P':
 			opt->prices = optarg;
+			break;
+		case 'p':
+			opt->personalize = optarg;
 			break;
 		case 'r':
 			opt->rejects_path = optarg;
@@ -409,6 +418,12 @@ parse_options(int argc, char **argv, const struct diag *d,
 		    "azure-openai, got '%s'", opt->backend);
 		return CPO_EXIT_USAGE;
 	}
+	if (strcmp(opt->personalize, "customer") != 0 &&
+	    strcmp(opt->personalize, "segment") != 0) {
+		diag_in(d, "--personalize", "expected segment or customer, "
+		    "got '%s'", opt->personalize);
+		return CPO_EXIT_USAGE;
+	}
 	return -1;
 }
 
@@ -421,8 +436,8 @@ int
 main(int argc, char **argv)
 {
 	struct options opt = { "template", "urgent,informational,friendly",
-	    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "-", 0, 3, 4, 60,
-	    0 };
+	    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "-", "customer", 0,
+	    3, 4, 60, 0 };
 	struct job j;
 	time_t now = 0;
 	int rc, c;

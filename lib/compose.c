@@ -1236,3 +1236,30 @@ compose(struct composer *c, const struct template *t, const char *name,
 	    v->subject.len) + sentence_words(buf_str(&v->body), v->body.len));
 	return 0;
 }
+
+int
+compose_fill(const char *text, size_t len, const struct compose_facts *f,
+    struct buf *out, size_t *missing)
+{
+	size_t i, k, n;
+
+	for (i = 0; i < len; i++) {
+		for (k = 0; text[i] == '{' && k < COMPOSE_FACTS; k++) {
+			n = strlen(placeholders[k]);
+			if (i + n + 2 <= len && text[i + n + 1] == '}' &&
+			    memcmp(text + i + 1, placeholders[k], n) == 0)
+				break;
+		}
+		if (text[i] != '{' || k == COMPOSE_FACTS) {
+			buf_putc(out, text[i]);
+			continue;
+		}
+		if (f->value[k] == NULL) {
+			*missing = k;
+			return -1;
+		}
+		buf_puts(out, f->value[k]);
+		i += strlen(placeholders[k]) + 1;
+	}
+	return 0;
+}

@@ -205,4 +205,15 @@ int compose(struct composer *c, const struct template *t, const char *name,
     const struct compose_facts *f, struct variant *v, size_t *need,
     const char *prefix, struct reasons *why);
 
+/*
+ * Appends len bytes of text to out with each fact placeholder ({segment},
+ * {tier}, {location}, {purchase_frequency}, {avg_order_value} and
+ * {last_engagement_days}) replaced by the customer's value from f; any
+ * other text, other braces included, is copied as it is. Returns 0, or -1
+ * after storing in *missing the fact that has no value (f->missing says
+ * why); out then holds part of the text.
+ */
+int compose_fill(const char *text, size_t len, const struct compose_facts *f,
+    struct buf *out, size_t *missing);
+
 #endif

@@ -44,6 +44,9 @@ generate_release(struct generator *g)
 		template_free(g->tone[i].tpl);
 	}
 	if (g->llm != NULL) {
+		for (i = 0; i < g->llm->nmemo; i++)
+			buf_release(&g->llm->memo[i].answer);
+		free(g->llm->memo);
 		http_free(g->llm->http);
 		buf_release(&g->llm->url);
 		buf_release(&g->llm->header);
@@ -297,6 +300,7 @@ generate_open_llm(struct generator *g, const struct generate_llm_options *o,
 	m->config.temperature = 0.7;
 	m->config.max_tokens = 800;
 	m->config.cache_dir = o->cache_dir;
+	m->config.per_segment = o->per_segment;
 	m->key = o->key;
 	m->attempts = o->attempts;
 	m->jobs = (size_t)o->jobs;
@@ -523,6 +527,52 @@ struct task {
 	cJSON *variant;
 };
 
+/* The run's answer to the request with this key, or NULL. */
+static const struct buf *
+memo_get(const struct generate_llm *m, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < m->nmemo; i++)
+		if (strcmp(m->memo[i].key, key) == 0)
+			return &m->memo[i].answer;
+	return NULL;
+}
+
+static void
+memo_put(struct generate_llm *m, const char *key, const struct buf *answer)
+{
+	struct generate_memo *e;
+
+	if (memo_get(m, key) != NULL)
+		return;
+	if (m->nmemo == m->memocap) {
+		m->memocap = m->memocap ? 2 * m->memocap : 16;
+		m->memo = xreallocarray(m->memo, m->memocap,
+		    sizeof(m->memo[0]));
+	}
+	e = &m->memo[m->nmemo++];
+	memcpy(e->key, key, sizeof(e->key));
+	buf_init(&e->answer);
+	buf_add(&e->answer, buf_str(answer), answer->len);
+}
+
+/*
+ * Per segment, a request that an earlier one of this round makes too is
+ * not sent again: returns the index of the earlier one's request, or -1.
+ */
+static long
+same_request(const struct task *tasks, const size_t *of, size_t nreq,
+    const struct task *t)
+{
+	size_t k;
+
+	for (k = 0; k < nreq; k++)
+		if (strcmp(tasks[of[k]].key, t->key) == 0)
+			return (long)k;
+	return -1;
+}
+
 /*
  * The variant of a message the service's content filter refused: no text,
  * and a Safety Result that blocks it, so that the customer is sent the
@@ -558,6 +608,32 @@ filtered(struct generator *g, struct generate_item *it, size_t tone,
 	return v;
 }
 
+/*
+ * Puts the answer's subject and body in g->v, per segment with the
+ * customer's facts in place of the placeholders. Returns 0, or -1 after a
+ * reason when the customer lacks a fact the message names: another answer
+ * would not help, the same one serves the whole segment.
+ */
+static int
+message(struct generator *g, struct generate_item *it,
+    const struct llm_answer *a, const char *pre)
+{
+	size_t missing = 0;
+
+	if (!g->llm->config.per_segment) {
+		buf_add(&g->v.subject, buf_str(&a->subject), a->subject.len);
+		buf_add(&g->v.body, buf_str(&a->body), a->body.len);
+		return 0;
+	}
+	if (compose_fill(buf_str(&a->subject), a->subject.len, &it->facts,
+	    &g->v.subject, &missing) == 0 && compose_fill(buf_str(&a->body),
+	    a->body.len, &it->facts, &g->v.body, &missing) == 0)
+		return 0;
+	reasons_add(&it->why, "%sthe segment's message names {%s}: %s", pre,
+	    compose_fact_field(missing), buf_str(&it->facts.missing[missing]));
+	return -1;
+}
+
 /* Reads task t's answer: a variant, a retry, or a failure. */
 static void
 answered(struct generator *g, struct generate_item *items, struct task *t,
@@ -580,6 +656,8 @@ answered(struct generator *g, struct generate_item *items, struct task *t,
 		m->cache_errors++;
 		m->cache_errno = errno;
 	}
+	if (t->status == 200 && m->config.per_segment)
+		memo_put(m, t->key, &t->answer);
 	cost = llm_cost(&m->price, a->tokens_input, a->tokens_output);
 	if (!t->cached) {
 		m->tokens_input += a->tokens_input;
@@ -594,8 +672,10 @@ answered(struct generator *g, struct generate_item *items, struct task *t,
 	if (rc == LLM_MESSAGE) {
 		variant_reset(&g->v);
 		g->v.tone = g->tone[t->tone].name;
-		buf_add(&g->v.subject, buf_str(&a->subject), a->subject.len);
-		buf_add(&g->v.body, buf_str(&a->body), a->body.len);
+		if (message(g, it, a, pre) < 0) {
+			t->done = 1;
+			return;
+		}
 		variant_cite_markers(&g->v, &it->ps);
 		need = it->ps.n < VARIANT_CITATIONS_MIN ? it->ps.n :
 		    VARIANT_CITATIONS_MIN;
@@ -644,6 +724,34 @@ fatal_failure(const struct http_response *rs)
 }
 
 /*
+ * Gives task t the response rs: its answer, or its failure as a reason.
+ * A follower is a task whose request another task sent (per segment): its
+ * answer counts as shared, not as spending.
+ */
+static void
+take(struct generator *g, struct generate_item *items, struct task *t,
+    const struct http_response *rs, int follower)
+{
+	struct generate_llm *m = g->llm;
+
+	if (rs->error != HTTP_OK) {
+		buf_reset(&g->text);
+		http_explain(rs, &g->text);
+		http_redact(&g->text, 0, m->key);
+		reasons_add(&items[t->item].why, "%s%s: %s",
+		    prefix(g, t->tone), m->config.url, g->text.data);
+		t->done = 1;
+		return;
+	}
+	t->status = rs->status;
+	t->tries = rs->attempts;
+	t->ready = 1;
+	t->cached = follower;
+	m->shared += follower;
+	buf_add(&t->answer, buf_str(&rs->body), rs->body.len);
+}
+
+/*
  * Sends the pending tasks that the cache cannot answer and reads every
  * answer. Returns 0, or -1 after a fatal failure (in fatal).
  */
@@ -655,6 +763,8 @@ round_trip(struct generator *g, struct generate_item *items,
 	struct http_request *req = xcalloc(nt, sizeof(*req));
 	struct http_response *rs = xcalloc(nt, sizeof(*rs));
 	size_t *of = xcalloc(nt, sizeof(*of)), nreq = 0, i, k;
+	long *lead = xcalloc(nt, sizeof(*lead));
+	const struct buf *known;
 	struct generate_item *it;
 	struct llm_answer a;
 	int rc = 0, got;
@@ -663,6 +773,7 @@ round_trip(struct generator *g, struct generate_item *items,
 		struct task *t = &tasks[i];
 
 		t->ready = 0;
+		lead[i] = -1;
 		/* At most jobs at a time, so --max-cost is checked often. */
 		if (t->done || nreq == m->jobs)
 			continue;
@@ -673,9 +784,18 @@ round_trip(struct generator *g, struct generate_item *items,
 		    &it->ps, &t->history, &t->request);
 		t->attempts++;
 		t->cached = 0;
-		if (m->config.cache_dir != NULL) {
+		if (m->config.cache_dir != NULL || m->config.per_segment)
 			llm_cache_key(&m->config, t->request.data,
 			    t->request.len, t->key);
+		if (m->config.per_segment &&
+		    (known = memo_get(m, t->key)) != NULL) {
+			buf_add(&t->answer, buf_str(known), known->len);
+			t->cached = t->ready = 1;
+			t->status = 200;
+			m->shared++;
+			continue;
+		}
+		if (m->config.cache_dir != NULL) {
 			if ((got = llm_cache_get(&m->config, t->key,
 			    &t->answer)) < 0) {
 				m->cache_errors++;
@@ -685,9 +805,15 @@ round_trip(struct generator *g, struct generate_item *items,
 				t->cached = t->ready = 1;
 				t->status = 200;
 				m->cache_hits++;
+				/* The segment's next customers share it. */
+				if (m->config.per_segment)
+					memo_put(m, t->key, &t->answer);
 				continue;
 			}
 		}
+		if (m->config.per_segment &&
+		    (lead[i] = same_request(tasks, of, nreq, t)) >= 0)
+			continue;
 		if (m->max_cost > 0 && m->cost >= m->max_cost) {
 			reasons_add(&it->why, "%snot sent: the run has cost "
 			    "$%.4f, reaching --max-cost $%.4f",
@@ -695,6 +821,7 @@ round_trip(struct generator *g, struct generate_item *items,
 			t->done = 1;
 			continue;
 		}
+		lead[i] = (long)nreq;
 		req[nreq].url = m->config.url;
 		req[nreq].headers = m->headers;
 		req[nreq].body = t->request.data;
@@ -706,8 +833,6 @@ round_trip(struct generator *g, struct generate_item *items,
 		http_run(m->http, req, rs, nreq);
 	m->requests += nreq;
 	for (k = 0; k < nreq; k++) {
-		struct task *t = &tasks[of[k]];
-
 		if (rc == 0 && fatal_failure(&rs[k])) {
 			buf_printf(fatal, "%s: ", m->config.url);
 			http_explain(&rs[k], fatal);
@@ -722,20 +847,9 @@ round_trip(struct generator *g, struct generate_item *items,
 			http_redact(fatal, 0, m->key);
 			rc = -1;
 		}
-		if (rs[k].error != HTTP_OK) {
-			buf_reset(&g->text);
-			http_explain(&rs[k], &g->text);
-			http_redact(&g->text, 0, m->key);
-			reasons_add(&items[t->item].why, "%s%s: %s",
-			    prefix(g, t->tone), m->config.url, g->text.data);
-			t->done = 1;
-		} else {
-			t->status = rs[k].status;
-			t->tries = rs[k].attempts;
-			t->ready = 1;
-			buf_add(&t->answer, buf_str(&rs[k].body),
-			    rs[k].body.len);
-		}
+		for (i = 0; i < nt; i++)
+			if (lead[i] == (long)k)
+				take(g, items, &tasks[i], &rs[k], i != of[k]);
 		http_response_release(&rs[k]);
 	}
 	llm_answer_init(&a);
@@ -746,6 +860,7 @@ round_trip(struct generator *g, struct generate_item *items,
 	free(req);
 	free(rs);
 	free(of);
+	free(lead);
 	return rc;
 }
 
@@ -837,8 +952,11 @@ generate_summary(const struct generator *g, struct buf *out)
 
 	if (m == NULL)
 		return;
-	buf_printf(out, "requests %lu, answered from the cache %lu, tokens "
-	    "%lu in and %lu out, cost $%.4f", m->requests, m->cache_hits,
+	buf_printf(out, "requests %lu, answered from the cache %lu, ",
+	    m->requests, m->cache_hits);
+	if (m->config.per_segment)
+		buf_printf(out, "shared %lu, ", m->shared);
+	buf_printf(out, "tokens %lu in and %lu out, cost $%.4f",
 	    m->tokens_input, m->tokens_output, m->cost);
 	if (!m->price.known)
 		buf_printf(out, " (no price for model '%s': counted as 0)",

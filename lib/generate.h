@@ -64,6 +64,12 @@ struct generate_item {
 	int assigned, bad;
 };
 
+/* An answer of the run, by its request's key. */
+struct generate_memo {
+	char key[SHA256_HEX_SIZE];
+	struct buf answer;
+};
+
 /* The model backend, when there is one. */
 struct generate_llm {
 	struct llm_config config;
@@ -80,6 +86,14 @@ struct generate_llm {
 	double cost;
 	unsigned long cache_errors;	/* answers not read or kept */
 	int cache_errno;		/* the last one's */
+	/*
+	 * With per-segment messages, the answers of the run by request key,
+	 * and the messages that one served besides the customer it was
+	 * asked for.
+	 */
+	struct generate_memo *memo;
+	size_t nmemo, memocap;
+	unsigned long shared;
 };
 
 struct generator {
@@ -129,6 +143,7 @@ struct generate_llm_options {
 	const char *prices;		/* price table file; NULL: built in */
 	int attempts, jobs;
 	double timeout, max_cost;
+	int per_segment;		/* --personalize segment */
 };
 
 /*
@@ -174,7 +189,8 @@ int generate_offline(struct generator *g, struct composer *c, size_t i,
 
 /*
  * Appends the model backend's account of the run to out: "requests N,
- * answered from the cache N, tokens N in and N out, cost $X", with the
+ * answered from the cache N, tokens N in and N out, cost $X" (and
+ * "shared N" after the cache, per segment), with the
  * model's price when the price table has none and the cache's errors
  * when there were any. Appends nothing offline.
  */

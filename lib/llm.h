@@ -38,6 +38,7 @@ struct llm_config {
 	double temperature;
 	int max_tokens;
 	const char *cache_dir;	/* response cache, or NULL */
+	int per_segment;	/* one message per segment (see llm_request) */
 };
 
 /* USD per million tokens, from the price table. */
@@ -72,7 +73,11 @@ void llm_url(enum llm_kind kind, const char *base, const char *deployment,
 /*
  * Appends the request body (JSON) of the message of tone for the customer
  * with facts f and passages ps. history holds what earlier attempts added
- * to the conversation (llm_feedback), or is empty.
+ * to the conversation (llm_feedback), or is empty. With c->per_segment the
+ * request names the customer's segment and none of their facts, and asks
+ * for the facts as placeholders ({tier}, {location} ...): every customer
+ * of the segment with the same passages makes the same request, and
+ * compose_fill puts each one's facts in the answer.
  */
 void llm_request(const struct llm_config *c, const char *tone,
     const struct compose_facts *f, const struct passages *ps,

@@ -72,3 +72,14 @@ line_of() {
 	[ "$(line_of 'SOURCE_DATE_EPOCH 1700000000')" = "2023-11-14T22:13:20Z" ]
 	[ "$(line_of 'SOURCE_DATE_EPOCH 12x')" = "-1" ]
 }
+
+@test "SHA-256 gives the FIPS 180-4 digests, with and without the SHA instructions" {
+	local name
+	for name in sha256 sha256-ni; do
+		[ "$name" = sha256 ] || line_of "$name abc" > /dev/null || continue
+		[ "$(line_of "$name abc")" = ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad ]
+		[ "$(line_of "$name empty")" = e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 ]
+		[ "$(line_of "$name 448 bits")" = 248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1 ]
+		[ "$(line_of "$name million a")" = cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0 ]
+	done
+}

@@ -12,6 +12,7 @@
 #include "hash.h"
 #include "jsonw.h"
 #include "rng.h"
+#include "sha256.h"
 #include "timefmt.h"
 
 static void
@@ -36,10 +37,48 @@ format(const char *label, double d)
 	printf("double %s: %s\n", label, out);
 }
 
+/*
+ * The FIPS 180-4 examples (and NIST's one million 'a'), by the portable
+ * code and, when the CPU has them, the SHA instructions; the million in
+ * pieces of 997 bytes, so that partial blocks are joined.
+ */
+static void
+sha256_vectors(int ni)
+{
+	static const char *const msg[] = { "abc", "",
+	    "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq" };
+	static const char *const label[] = { "abc", "empty", "448 bits" };
+	unsigned char d[SHA256_SIZE], a[997];
+	char hex[SHA256_HEX_SIZE];
+	const char *name = ni ? "sha256-ni" : "sha256";
+	struct sha256 s;
+	size_t i, left;
+
+	for (i = 0; i < 3; i++) {
+		sha256_init(&s);
+		s.ni = ni;
+		sha256_update(&s, msg[i], strlen(msg[i]));
+		sha256_final(&s, d);
+		sha256_hex(d, hex);
+		printf("%s %s: %s\n", name, label[i], hex);
+	}
+	memset(a, 'a', sizeof(a));
+	sha256_init(&s);
+	s.ni = ni;
+	for (left = 1000000; left > 0; left -= i) {
+		i = left < sizeof(a) ? left : sizeof(a);
+		sha256_update(&s, a, i);
+	}
+	sha256_final(&s, d);
+	sha256_hex(d, hex);
+	printf("%s million a: %s\n", name, hex);
+}
+
 int
 main(void)
 {
 	char iso[TIMEFMT_ISO_SIZE];
+	struct sha256 sha;
 	struct rng r;
 	time_t t;
 	int i;
@@ -74,5 +113,8 @@ main(void)
 		printf("SOURCE_DATE_EPOCH 1700000000: %s\n", iso);
 	}
 	printf("SOURCE_DATE_EPOCH 12x: %d\n", timefmt_choose("12x", 0, &t));
+	sha256_vectors(0);
+	if (sha256_init(&sha), sha.ni)
+		sha256_vectors(1);
 	return 0;
 }
