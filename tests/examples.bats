@@ -61,6 +61,7 @@ data/processed/variants.json
 generated.ndjson
 logs/safety_audit.csv
 rejects.ndjson
+report.html
 results.json
 retrieved.ndjson
 screened.ndjson
@@ -83,6 +84,7 @@ simulated.ndjson' "$(cd one && find . -type f | sed 's|^\./||' | LC_ALL=C sort)"
 	changed data/engagement.json
 	same 'after the engagement model' 'simulated.ndjson
 results.json
+report.html
 data/processed/experiment_results.json' "$(remade "$PWD/out")"
 	ex OUT="$PWD/out"
 	changed data/templates/friendly.txt
@@ -92,6 +94,7 @@ screened.ndjson
 assigned.ndjson
 simulated.ndjson
 results.json
+report.html
 data/processed/variants.json
 data/processed/assignments.json
 data/processed/experiment_results.json' "$(remade "$PWD/out")"
@@ -101,8 +104,8 @@ data/processed/experiment_results.json' "$(remade "$PWD/out")"
 data/processed/experiment_results.json' "$(remade "$PWD/out" | sed -n '1p;$p')"
 	ex OUT="$PWD/out"
 	changed customers.csv
-	same 'after the customers, stages' 8 \
-	    "$(remade "$PWD/out" | grep -c 'ndjson$\|^results.json$')"
+	same 'after the customers, stages' 9 \
+	    "$(remade "$PWD/out" | grep -c 'ndjson$\|^results.json$\|^report.html$')"
 }
 
 @test "a stage run again writes the same bytes" {

@@ -246,5 +246,7 @@ primary metric open_rate, by intention to treat, z_pooled test, holm correction:
 	    "$(head -n 5 summary.txt)"
 	same 'primary comparisons' "$(jq -r '.lift_analysis[]
 	    | select(.primary) | "  \(.treatment_arm): "' full.json)" \
-	    "$(tail -n +6 summary.txt | cut -d: -f1 | sed 's/$/: /')"
+	    "$(sed -n '6,8p' summary.txt | cut -d: -f1 | sed 's/$/: /')"
+	same 'last line' "report: $BATS_FILE_TMPDIR/demo/report.html" \
+	    "$(tail -n 1 summary.txt)"
 }
