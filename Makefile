@@ -155,6 +155,14 @@ check-valgrind: $(VG_BIN) tools-test
 	VALGRIND='$(VALGRIND)' scripts/valgrind-pipeline $(VG)/bin
 
 .PHONY: check-valgrind
+
+# make soak: minutes of faults against the stub server, not part of test.
+# SOAK_N="10000 100000" are the runs' sizes (scripts/soak).
+SOAK_N = 10000 100000
+soak: $(BIN) tools-test
+	scripts/soak $(BINDIR) $(SOAK_N)
+
+.PHONY: soak
 .SECONDARY: $(VG_LIBOBJ) $(PROGS:%=$(VG)/obj/cmd/%.o)
 
 # The demo is the examples Makefile on the bundled data, into out/demo/,

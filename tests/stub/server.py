@@ -7,7 +7,7 @@ on standard output, and answers requests from a table of routes: for each
 path, a list of rules, the first rule that applies answers. Standard
 library only.
 
-    tests/stub/server.py [--routes FILE] [--lifetime SECONDS]
+    tests/stub/server.py [--routes FILE] [--lifetime SECONDS] [--no-log]
 
 Use it from python3 or anything else that speaks HTTP:
 
@@ -21,6 +21,9 @@ of the path. A RULE is an object; every member is optional:
     match     the rule applies only when the request body contains this
               text (the body as sent, so JSON escapes and all)
     times     the rule applies to this many requests, then no more
+    every     the rule applies only to every Nth request to the path (the
+              Nth, the 2Nth ...), counting all requests to it: a fault rate
+              that a retry gets past, since the retry is the next request
     status    the status to answer (200)
     headers   {"Name": "value"} headers to add
     body      the body, a string; or
@@ -28,6 +31,7 @@ of the path. A RULE is an object; every member is optional:
     size      the body: this many bytes of "x" (a huge answer)
     delay     seconds to wait before answering (a slow first byte)
     fault     "reset": close the connection with a TCP reset, no answer
+              "garbage": answer bytes that are no HTTP at all, then close
               "close": close the connection, no answer
               "truncate": announce the whole body, send half, close
               "stall": send the headers and half the body, then wait
@@ -40,9 +44,14 @@ Control paths, for the tests themselves:
 
     GET  /_stub/log      the requests so far, a JSON array of
                          {"method", "path", "query", "headers", "body"}
-    GET  /_stub/stats    {"requests": N, "max_in_flight": N}
+    GET  /_stub/stats    {"requests": N, "max_in_flight": N, "answered":
+                         {"PATH": [N, ...]}}: how many requests each rule
+                         of each path answered, in the order of the rules
     POST /_stub/routes   replace the routes (the body) and clear the log
     POST /_stub/reset    clear the log and the rules' counts
+
+--no-log keeps no log of requests (the log stays empty, the stats count
+them), for long runs whose log would not fit in memory.
 
 The server exits after --lifetime seconds (600), so that a test run that
 dies before stopping it leaves nothing behind for long.
@@ -60,10 +69,13 @@ from urllib.parse import urlsplit
 
 
 class State:
-    def __init__(self, routes):
+    def __init__(self, routes, keep_log=True):
+        self.keep_log = keep_log
+        self.requests = 0
         self.lock = threading.Lock()
         self.routes = routes
         self.counts = {}
+        self.seen = {}
         self.log = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -73,15 +85,20 @@ class State:
             if routes is not None:
                 self.routes = routes
             self.counts = {}
+            self.seen = {}
             self.log = []
+            self.requests = 0
             self.max_in_flight = 0
 
     def choose(self, path, body):
         """Returns the rule that answers, counting it, or None."""
         text = body.decode("utf-8", "replace")
         with self.lock:
+            n = self.seen[path] = self.seen.get(path, 0) + 1
             for i, rule in enumerate(self.routes.get(path, [])):
                 if "match" in rule and rule["match"] not in text:
+                    continue
+                if "every" in rule and n % rule["every"] != 0:
                     continue
                 key = (path, i)
                 if "times" in rule and self.counts.get(key, 0) >= rule["times"]:
@@ -114,8 +131,12 @@ class Handler(BaseHTTPRequestHandler):
                 self.send(200, json.dumps(state.log).encode())
         elif path == "/_stub/stats":
             with state.lock:
-                stats = {"requests": len(state.log),
-                         "max_in_flight": state.max_in_flight}
+                answered = {p: [state.counts.get((p, i), 0)
+                                for i in range(len(rules))]
+                            for p, rules in state.routes.items()}
+                stats = {"requests": state.requests,
+                         "max_in_flight": state.max_in_flight,
+                         "answered": answered}
             self.send(200, json.dumps(stats).encode())
         elif path == "/_stub/routes":
             state.reset(json.loads(body))
@@ -134,14 +155,17 @@ class Handler(BaseHTTPRequestHandler):
             self.control(url.path, body)
             return
         state = self.server.state
+        entry = {
+            "method": self.command,
+            "path": url.path,
+            "query": url.query,
+            "headers": dict(self.headers.items()),
+            "body": body.decode("utf-8", "replace"),
+        }
         with state.lock:
-            state.log.append({
-                "method": self.command,
-                "path": url.path,
-                "query": url.query,
-                "headers": dict(self.headers.items()),
-                "body": body.decode("utf-8", "replace"),
-            })
+            state.requests += 1
+            if state.keep_log:
+                state.log.append(entry)
             state.in_flight += 1
             state.max_in_flight = max(state.max_in_flight, state.in_flight)
         try:
@@ -162,6 +186,11 @@ class Handler(BaseHTTPRequestHandler):
         else:
             out = rule.get("body", "").encode()
         fault = rule.get("fault")
+        if fault == "garbage":
+            self.wfile.write(b"\x16\x03\x01 this is no HTTP\r\n\r\n")
+            self.wfile.flush()
+            self.close_connection = True
+            return
         if fault in ("reset", "close"):
             if fault == "reset":
                 self.connection.setsockopt(socket.SOL_SOCKET,
@@ -208,13 +237,15 @@ def main():
     p.add_argument("--routes", help="JSON file of routes")
     p.add_argument("--lifetime", type=float, default=600,
                    help="exit after this many seconds")
+    p.add_argument("--no-log", action="store_true",
+                   help="keep no log of the requests")
     args = p.parse_args()
     routes = {}
     if args.routes:
         with open(args.routes) as f:
             routes = json.load(f)
     server = Server(("127.0.0.1", 0), Handler)
-    server.state = State(routes)
+    server.state = State(routes, keep_log=not args.no_log)
     print(server.server_address[1], flush=True)
     threading.Timer(args.lifetime, server.shutdown).start()
     server.serve_forever()
