@@ -142,6 +142,56 @@ W C9 null' "$(printf '%s\n' "$output" | jq -r '.variants[].safety |
 	expect_stderr ''
 }
 
+@test "a record with blanks, escapes or other number forms comes out as cpo programs write JSON" {
+	printf '%s\n' '{ "customer_id" : "C\u00e91", "n": 1.50, "m": 1e2, "s": "a\/b\u0007", "variants" : [ { "variant_id":"V", "subject":"Caf\u00e9", "body":"I will kill you." } ] }' > in.ndjson
+	run -0 --separate-stderr cpo-safety --audit audit.csv in.ndjson
+	expect_stdout '{"customer_id":"Cé1","n":1.5,"m":100,"s":"a/b\u0007","variants":[{"variant_id":"V","subject":"Café","body":"I will kill you.","safety":{"variant_id":"V","customer_id":"Cé1","segment":null,"status":"block","severity_scores":{"hate":0,"violence":6,"self_harm":0,"sexual":0},"blocked_categories":["violence"],"threshold_used":4,"checked_at":"2023-11-14T22:13:20Z","block_reason":"Violence severity (6) exceeds threshold (4)"}}]}'
+	expect_stderr ''
+	same 'hash of the unescaped text' \
+	    "$(printf 'Café\n\nI will kill you.' | sha256sum | cut -c1-64)" \
+	    "$(tail -n 1 audit.csv | awk -F, '{ print $NF }')"
+}
+
+@test "a variant's earlier Safety Result is replaced where it stands" {
+	printf '%s\n' '{"variants":[{"variant_id":"V","safety":{"status":"old"},"subject":"","body":"hi","tone":"urgent"}]}' > in.ndjson
+	run -0 --separate-stderr cpo-safety in.ndjson
+	expect_stdout '{"variants":[{"variant_id":"V","safety":{"variant_id":"V","customer_id":null,"segment":null,"status":"pass","severity_scores":{"hate":0,"violence":0,"self_harm":0,"sexual":0},"blocked_categories":[],"threshold_used":4,"checked_at":"2023-11-14T22:13:20Z","block_reason":null},"subject":"","body":"hi","tone":"urgent"}]}'
+	expect_stderr ''
+}
+
+@test "a sentence gets the same severities wherever it recurs, and no pattern spans two sentences" {
+	record C1 'Great prices. I will kill you.' 'I will kill you. Great prices.' \
+	    'I will. Kill you later' "$(printf 'I will kill\nyou')" \
+	    'I will kill: you' 'I will k.i.l.l you' \
+	    'We will beat any price. I will kill you' \
+	    'Shoot us an email. I will shoot you' 'Great prices.' > in.ndjson
+	run -0 --separate-stderr cpo-safety in.ndjson
+	same 'violence severities' '6 6 4 0 0 6 6 6 0' \
+	    "$(printf '%s\n' "$output" | jq -r '[.variants[].safety
+	    .severity_scores.violence | tostring] | join(" ")')"
+	expect_stderr ''
+}
+
+@test "thousands of records leave in order, each after its audit rows; a rejected one in between keeps its place" {
+	for i in $(seq 3000); do
+		if [ "$i" = 1500 ]; then
+			echo '{"customer_id":"bad"}'
+		else
+			printf '{"customer_id":"C%d","variants":[{"variant_id":"V%d","subject":"Hi","body":"Our sale. I will kill you. Item %d"}]}\n' "$i" "$i" "$i"
+		fi
+	done > in.ndjson
+	run -1 --separate-stderr cpo-safety --audit audit.csv --rejects rej.ndjson in.ndjson
+	same ids "$(seq 3000 | grep -vx 1500 | sed 's/^/C/')" \
+	    "$(printf '%s\n' "$output" | jq -r .customer_id)"
+	same 'audit variants' "$(seq 3000 | grep -vx 1500 | sed 's/^/V/')" \
+	    "$(tail -n +2 audit.csv | cut -d, -f2)"
+	same 'blocked' 2999 "$(printf '%s\n' "$output" | grep -c '"status":"block"')"
+	same rejects '1500 {"customer_id":"bad"}' \
+	    "$(jq -r '"\(.line) \(.input)"' rej.ndjson)"
+	expect_stderr "cpo-safety: in.ndjson:1500: field 'variants': missing (run cpo-generate first)
+cpo-safety: 3000 read, 2999 written, 1 rejected"
+}
+
 @test "a record with an empty variants array passes through unchanged and adds no audit row" {
 	printf '%s\n' '{"customer_id":"C1","variants":[]}' > in.ndjson
 	run -0 --separate-stderr cpo-safety --audit audit.csv in.ndjson
