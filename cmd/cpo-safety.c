@@ -83,54 +83,30 @@ usage(struct job *j, const char *opt, const char *what, const char *arg)
 static int
 open_backend(struct job *j, const struct options *opt, struct screen_config *c)
 {
-	static const char *const vars[2][4] = {
-		{ "AZURE_CONTENT_SAFETY_ENDPOINT", "AZURE_CONTENT_SAFETY_KEY",
-		    "AZURE_CONTENT_SAFETY_API_VERSION", "2024-09-01" },
-		{ "OPENAI_BASE_URL", "OPENAI_API_KEY",
-		    "OPENAI_MODERATION_MODEL", "omni-moderation-latest" }
-	};
-	const char *dir = opt->lexicon, *const *var, *v;
+	enum moderation_backend b = strcmp(opt->backend, "azure") == 0 ?
+	    MODERATION_AZURE : MODERATION_OPENAI;
 	struct buf why;
-	int b, rc = CPO_EXIT_OK;
+	int rc = CPO_EXIT_OK;
 
+	buf_init(&why);
 	if (strcmp(opt->backend, "local") == 0) {
-		/*
-		 * data/safety/ in the current directory overrides the copy
-		 * compiled in, as data/ does for every program.
-		 */
-		if (dir == NULL && access("data/safety", F_OK) == 0)
-			dir = "data/safety";
-		buf_init(&why);
-		j->lexicon = lexicon_new();
-		if (lexicon_load(j->lexicon, dir, &why) < 0) {
+		c->backend = SCREEN_LOCAL;
+		if ((c->lexicon = j->lexicon = lexicon_open(opt->lexicon,
+		    &why)) == NULL) {
 			rc = errno != 0 ? CPO_EXIT_IO : CPO_EXIT_USAGE;
 			diag_msg(&j->run.diag, "%s", why.data);
 		}
-		buf_release(&why);
-		c->backend = SCREEN_LOCAL;
-		c->lexicon = j->lexicon;
-		return rc;
-	}
-	b = strcmp(opt->backend, "azure") == 0 ? 0 : 1;
-	var = vars[b];
-	c->backend = b == 0 ? SCREEN_AZURE : SCREEN_OPENAI;
-	c->remote.backend = b == 0 ? MODERATION_AZURE : MODERATION_OPENAI;
-	c->remote.endpoint = getenv(var[0]);
-	if (b == 1 && (c->remote.endpoint == NULL || *c->remote.endpoint ==
-	    '\0'))
-		c->remote.endpoint = "https://api.openai.com/v1";
-	c->remote.key = getenv(var[1]);
-	c->remote.version = c->remote.model = (v = getenv(var[2])) != NULL &&
-	    *v != '\0' ? v : var[3];
-	for (b = 0; b < 2; b++) {
-		v = b == 0 ? c->remote.endpoint : c->remote.key;
-		if (v == NULL || *v == '\0') {
+	} else {
+		c->backend = b == MODERATION_AZURE ? SCREEN_AZURE :
+		    SCREEN_OPENAI;
+		if (moderation_from_env(&c->remote, b, &why) < 0) {
 			diag_in(&j->run.diag, "--backend", "%s needs %s in the "
-			    "environment", opt->backend, var[b]);
-			return CPO_EXIT_USAGE;
+			    "environment", opt->backend, why.data);
+			rc = CPO_EXIT_USAGE;
 		}
 	}
-	return CPO_EXIT_OK;
+	buf_release(&why);
+	return rc;
 }
 
 /* Opens everything before the first record; returns an exit status. */

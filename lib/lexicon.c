@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "embed.h"
 #include "jsonfile.h"
@@ -761,6 +762,22 @@ anchor_rules(struct lexicon *lx)
 		}
 	}
 	free(ps.p);
+}
+
+struct lexicon *
+lexicon_open(const char *dir, struct buf *why)
+{
+	struct lexicon *lx = lexicon_new();
+	int saved;
+
+	if (dir == NULL && access("data/safety", F_OK) == 0)
+		dir = "data/safety";
+	if (lexicon_load(lx, dir, why) == 0)
+		return lx;
+	saved = errno;
+	lexicon_free(lx);
+	errno = saved;
+	return NULL;
 }
 
 /* A hash of the word w (len bytes), eight bytes at a step. */

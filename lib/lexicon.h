@@ -78,6 +78,15 @@ int lexicon_add(struct lexicon *lx, const char *name, const char *shown,
 int lexicon_load(struct lexicon *lx, const char *dir, struct buf *why);
 
 /*
+ * Returns the lexicon of directory dir; when dir is NULL, of data/safety
+ * in the current directory if there is one (data/ overrides the copy
+ * compiled in, as for every program), else the compiled-in copy. Returns
+ * NULL after appending the reason to why, as lexicon_load does (errno
+ * set when a file could not be read).
+ */
+struct lexicon *lexicon_open(const char *dir, struct buf *why);
+
+/*
  * Resolves the classes and indexes the patterns, after the last
  * lexicon_add. Returns 0, or -1 after appending what is wrong to why (an
  * unknown or self-referring class, a pattern that can match nothing or

@@ -221,3 +221,35 @@ moderation_error_detail(const char *text, size_t len, struct buf *why)
 	}
 	json_free(v);
 }
+
+int
+moderation_from_env(struct moderation_config *c, enum moderation_backend b,
+    struct buf *why)
+{
+	static const char *const vars[2][4] = {
+		{ "AZURE_CONTENT_SAFETY_ENDPOINT", "AZURE_CONTENT_SAFETY_KEY",
+		    "AZURE_CONTENT_SAFETY_API_VERSION", "2024-09-01" },
+		{ "OPENAI_BASE_URL", "OPENAI_API_KEY",
+		    "OPENAI_MODERATION_MODEL", "omni-moderation-latest" }
+	};
+	const char *const *var = vars[b], *v;
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	c->backend = b;
+	c->endpoint = getenv(var[0]);
+	if (b == MODERATION_OPENAI && (c->endpoint == NULL ||
+	    *c->endpoint == '\0'))
+		c->endpoint = "https://api.openai.com/v1";
+	c->key = getenv(var[1]);
+	c->version = c->model = (v = getenv(var[2])) != NULL && *v != '\0' ?
+	    v : var[3];
+	for (i = 0; i < 2; i++) {
+		v = i == 0 ? c->endpoint : c->key;
+		if (v == NULL || *v == '\0') {
+			buf_puts(why, var[i]);
+			return -1;
+		}
+	}
+	return 0;
+}

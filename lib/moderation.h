@@ -59,6 +59,17 @@ struct moderation_config {
 	const char *model;	/* OpenAI model */
 };
 
+/*
+ * Fills c for backend b from the environment, where keys are kept (never
+ * on the command line): AZURE_CONTENT_SAFETY_ENDPOINT, _KEY and
+ * _API_VERSION (default 2024-09-01); OPENAI_BASE_URL (default
+ * https://api.openai.com/v1), OPENAI_API_KEY and OPENAI_MODERATION_MODEL
+ * (default omni-moderation-latest). Returns 0, or -1 after appending the
+ * missing variable's name to why.
+ */
+int moderation_from_env(struct moderation_config *c,
+    enum moderation_backend b, struct buf *why);
+
 /* The longest text Azure accepts, in characters (code points). */
 #define MODERATION_AZURE_MAX 10000
 
