@@ -16,15 +16,11 @@
 #include "cli.h"
 #include "generate.h"
 #include "genline.h"
-#include "input.h"
-#include "lineio.h"
-#include "ndjson.h"
 #include "numparse.h"
 #include "run.h"
 #include "status.h"
 
 #define PROG "cpo-generate"
-#define BATCH_MAX 256
 
 static const char synopsis[] = PROG " [--backend template|openai|"
     "azure-openai] [--tones LIST] [--templates DIR] [--experiment FILE] "
@@ -73,7 +69,7 @@ struct job {
 	struct run run;
 	struct experiment exp;
 	struct generator gen;
-	struct buf why, out, where;
+	struct buf why, where;
 };
 
 /* Reports a setup failure of lib/generate; returns the exit status. */
@@ -163,119 +159,6 @@ open_all(struct job *j, const struct options *opt)
 	if (opt->rejects_path != NULL &&
 	    run_open_rejects(&j->run, opt->rejects_path) < 0) {
 		diag_in(&j->run.diag, opt->rejects_path, "%s", strerror(errno));
-		return CPO_EXIT_IO;
-	}
-	return CPO_EXIT_OK;
-}
-
-/* Writes or rejects each item of a batch, in order; 1 to stop. */
-static int
-emit(struct job *j, struct generate_item *items, size_t n, const char *name)
-{
-	size_t i;
-	int stop = 0;
-
-	for (i = 0; !stop && i < n; i++) {
-		if (items[i].why.n == 0 && items[i].why.dropped == 0) {
-			buf_reset(&j->out);
-			json_write(&j->out, items[i].rec);
-			stop = run_write(&j->run, j->out.data, j->out.len) < 0;
-		} else
-			stop = run_reject(&j->run, name, items[i].line,
-			    items[i].raw.data, items[i].raw.len, &items[i].why);
-		generate_item_reset(&items[i]);
-	}
-	return stop;
-}
-
-/* Reads batches of records, generates and emits them; an exit status. */
-static int
-loop(struct job *j, const char *input, size_t batch)
-{
-	struct generate_item items[BATCH_MAX];
-	struct ndjson_reader in;
-	enum ndjson_status st = NDJSON_EOF;
-	const char *name = input_name(input);
-	size_t n = 0, i;
-	int rc = CPO_EXIT_OK, stop = 0;
-	cJSON *rec;
-
-	if (ndjson_open(&in, input) < 0) {
-		diag_in(&j->run.diag, name, "%s", strerror(errno));
-		return CPO_EXIT_IO;
-	}
-	for (i = 0; i < batch; i++)
-		generate_item_init(&items[i]);
-	while (!stop) {
-		for (n = 0; n < batch && (st = ndjson_next(&in, &rec,
-		    &j->why)) != NDJSON_EOF && st != NDJSON_IOERR; n++) {
-			run_read(&j->run);
-			items[n].rec = st == NDJSON_RECORD ? rec : NULL;
-			items[n].line = in.in.lineno;
-			buf_add(&items[n].raw, in.line, in.len);
-			if (st == NDJSON_BAD)
-				reasons_add_buf(&items[n].why, &j->why);
-			buf_reset(&j->why);
-		}
-		if (n == 0)
-			break;
-		if (generate_batch(&j->gen, items, n, &j->why) < 0) {
-			diag_msg(&j->run.diag, "%s", j->why.data);
-			rc = CPO_EXIT_IO;
-			break;
-		}
-		stop = emit(j, items, n, name) || st == NDJSON_EOF ||
-		    st == NDJSON_IOERR;
-	}
-	if (st == NDJSON_IOERR) {
-		diag_in(&j->run.diag, name, "read error: %s", strerror(errno));
-		rc = CPO_EXIT_IO;
-	}
-	for (i = 0; i < batch; i++)
-		generate_item_release(&items[i]);
-	ndjson_release(&in);
-	return rc;
-}
-
-/* Offline: line by line through lib/genline; an exit status. */
-static int
-offline_loop(struct job *j, const char *input)
-{
-	const char *name = input_name(input), *line;
-	struct genline gl;
-	struct reasons why;
-	struct lineio in;
-	size_t len;
-	int rc, stop = 0;
-
-	if (lineio_open(&in, input) < 0) {
-		diag_in(&j->run.diag, name, "%s", strerror(errno));
-		return CPO_EXIT_IO;
-	}
-	genline_init(&gl, &j->gen);
-	reasons_init(&why);
-	while (!stop && (rc = lineio_next(&in, &line, &len)) > 0) {
-		buf_reset(&j->out);
-		reasons_reset(&why);
-		switch (genline_record(&gl, line, len, in.no_newline, &j->out,
-		    &why)) {
-		case 0:
-			continue;
-		case 1:
-			run_read(&j->run);
-			stop = run_write(&j->run, j->out.data, j->out.len) < 0;
-			break;
-		default:
-			run_read(&j->run);
-			stop = run_reject(&j->run, name, in.lineno, line, len,
-			    &why);
-		}
-	}
-	reasons_release(&why);
-	genline_release(&gl);
-	lineio_release(&in);
-	if (rc < 0) {
-		diag_in(&j->run.diag, name, "read error: %s", strerror(errno));
 		return CPO_EXIT_IO;
 	}
 	return CPO_EXIT_OK;
@@ -445,7 +328,6 @@ main(int argc, char **argv)
 	run_init(&j.run, PROG);
 	experiment_init(&j.exp);
 	buf_init(&j.why);
-	buf_init(&j.out);
 	buf_init(&j.where);
 	if ((rc = parse_options(argc, argv, &j.run.diag, &opt)) < 0 &&
 	    timefmt_choose(getenv("SOURCE_DATE_EPOCH"), time(NULL), &now) < 0) {
@@ -457,8 +339,9 @@ main(int argc, char **argv)
 	generate_init(&j.gen, &j.exp, now);
 	if (rc < 0 && (rc = open_all(&j, &opt)) == CPO_EXIT_OK) {
 		j.run.strict = opt.strict;
-		rc = j.gen.llm == NULL ? offline_loop(&j, opt.input) :
-		    loop(&j, opt.input, (size_t)opt.jobs * 4);
+		rc = j.gen.llm == NULL ? genline_run(&j.gen, &j.run,
+		    opt.input) : generate_run(&j.gen, &j.run, opt.input,
+		    (size_t)opt.jobs * 4);
 		buf_reset(&j.why);
 		generate_summary(&j.gen, &j.why);
 		if (j.why.len > 0)
@@ -470,7 +353,6 @@ main(int argc, char **argv)
 	generate_release(&j.gen);
 	experiment_release(&j.exp);
 	buf_release(&j.why);
-	buf_release(&j.out);
 	buf_release(&j.where);
 	return rc;
 }

@@ -17,7 +17,10 @@
 #include "embed.h"
 #include "generate.h"
 #include "hash.h"
+#include "input.h"
 #include "jsonfile.h"
+#include "ndjson.h"
+#include "status.h"
 #include "xalloc.h"
 
 void
@@ -964,4 +967,91 @@ generate_summary(const struct generator *g, struct buf *out)
 	if (m->cache_errors > 0)
 		buf_printf(out, "; %lu cache errors, the last: %s",
 		    m->cache_errors, strerror(m->cache_errno));
+}
+
+/* Writes or rejects each item of a batch, in order; 1 to stop. */
+static int
+emit(struct run *run, struct generate_item *items, size_t n,
+    const char *name, struct buf *out)
+{
+	size_t i;
+	int stop = 0;
+
+	for (i = 0; !stop && i < n; i++) {
+		if (items[i].why.n == 0 && items[i].why.dropped == 0) {
+			buf_reset(out);
+			json_write(out, items[i].rec);
+			stop = run_write(run, out->data, out->len) < 0;
+		} else
+			stop = run_reject(run, name, items[i].line,
+			    items[i].raw.data, items[i].raw.len, &items[i].why);
+		generate_item_reset(&items[i]);
+	}
+	return stop;
+}
+
+/* Reads up to max records into items; their number. */
+static size_t
+read_batch(struct run *run, struct ndjson_reader *in,
+    struct generate_item *items, size_t max, enum ndjson_status *st,
+    struct buf *why)
+{
+	size_t n;
+	cJSON *rec;
+
+	for (n = 0; n < max && (*st = ndjson_next(in, &rec, why)) !=
+	    NDJSON_EOF && *st != NDJSON_IOERR; n++) {
+		run_read(run);
+		items[n].rec = *st == NDJSON_RECORD ? rec : NULL;
+		items[n].line = in->in.lineno;
+		buf_add(&items[n].raw, in->line, in->len);
+		if (*st == NDJSON_BAD)
+			reasons_add_buf(&items[n].why, why);
+		buf_reset(why);
+	}
+	return n;
+}
+
+int
+generate_run(struct generator *g, struct run *run, const char *input,
+    size_t batch)
+{
+	struct generate_item *items = xcalloc(batch, sizeof(*items));
+	enum ndjson_status st = NDJSON_EOF;
+	const char *name = input_name(input);
+	struct ndjson_reader in;
+	struct buf why, out;
+	size_t n, i;
+	int rc = CPO_EXIT_OK, stop = 0;
+
+	if (ndjson_open(&in, input) < 0) {
+		diag_in(&run->diag, name, "%s", strerror(errno));
+		free(items);
+		return CPO_EXIT_IO;
+	}
+	buf_init(&why);
+	buf_init(&out);
+	for (i = 0; i < batch; i++)
+		generate_item_init(&items[i]);
+	while (!stop && (n = read_batch(run, &in, items, batch, &st,
+	    &why)) > 0) {
+		if (generate_batch(g, items, n, &why) < 0) {
+			diag_msg(&run->diag, "%s", why.data);
+			rc = CPO_EXIT_IO;
+			break;
+		}
+		stop = emit(run, items, n, name, &out) || st == NDJSON_EOF ||
+		    st == NDJSON_IOERR;
+	}
+	if (st == NDJSON_IOERR) {
+		diag_in(&run->diag, name, "read error: %s", strerror(errno));
+		rc = CPO_EXIT_IO;
+	}
+	for (i = 0; i < batch; i++)
+		generate_item_release(&items[i]);
+	free(items);
+	ndjson_release(&in);
+	buf_release(&why);
+	buf_release(&out);
+	return rc;
 }

@@ -37,6 +37,7 @@
 #include "llm.h"
 #include "passage.h"
 #include "reasons.h"
+#include "run.h"
 #include "template.h"
 #include "timefmt.h"
 #include "variant.h"
@@ -186,6 +187,16 @@ int generate_tone_index(const struct generator *g, const char *name);
 int generate_offline(struct generator *g, struct composer *c, size_t i,
     const struct passages *ps, const struct compose_facts *f,
     struct reasons *why);
+
+/*
+ * Reads the records of input ("-": standard input) in batches of batch,
+ * generates them and writes or rejects each, in input order, through run
+ * (a bad line is rejected with lib/ndjson's reason). Returns an exit
+ * status: CPO_EXIT_OK, or CPO_EXIT_IO after a message when the input
+ * cannot be read or the model's service cannot be used at all.
+ */
+int generate_run(struct generator *g, struct run *run, const char *input,
+    size_t batch);
 
 /*
  * Appends the model backend's account of the run to out: "requests N,

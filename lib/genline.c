@@ -4,14 +4,20 @@
  * fast path declines rather than explains: anything it would reject, or
  * is not sure to write exactly as the tree would, goes the slow way.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "genline.h"
 #include "hash.h"
+#include "input.h"
 #include "json.h"
 #include "jsonscan.h"
 #include "jsonw.h"
+#include "lineio.h"
+#include "status.h"
 #include "utf8.h"
+#include "xalloc.h"
 
 /* Top-level members looked at; a record with more goes the slow way. */
 #define MEMBERS_MAX 64
@@ -465,4 +471,52 @@ genline_record(struct genline *l, const char *line, size_t len,
 		return 1;
 	buf_reset(out);
 	return slow(l, line, len, no_newline, out, why);
+}
+
+int
+genline_run(struct generator *g, struct run *run, const char *input)
+{
+	const char *name = input_name(input), *line;
+	struct genline *l;
+	struct reasons why;
+	struct lineio in;
+	struct buf out;
+	size_t len;
+	int rc, stop = 0;
+
+	if (lineio_open(&in, input) < 0) {
+		diag_in(&run->diag, name, "%s", strerror(errno));
+		return CPO_EXIT_IO;
+	}
+	/* Large (its cache): not on the stack. */
+	l = xmalloc(sizeof(*l));
+	genline_init(l, g);
+	reasons_init(&why);
+	buf_init(&out);
+	while (!stop && (rc = lineio_next(&in, &line, &len)) > 0) {
+		buf_reset(&out);
+		reasons_reset(&why);
+		switch (genline_record(l, line, len, in.no_newline, &out,
+		    &why)) {
+		case 0:
+			continue;
+		case 1:
+			run_read(run);
+			stop = run_write(run, out.data, out.len) < 0;
+			break;
+		default:
+			run_read(run);
+			stop = run_reject(run, name, in.lineno, line, len, &why);
+		}
+	}
+	reasons_release(&why);
+	buf_release(&out);
+	genline_release(l);
+	free(l);
+	lineio_release(&in);
+	if (rc < 0) {
+		diag_in(&run->diag, name, "read error: %s", strerror(errno));
+		return CPO_EXIT_IO;
+	}
+	return CPO_EXIT_OK;
 }

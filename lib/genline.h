@@ -28,6 +28,7 @@
 #include "generate.h"
 #include "passage.h"
 #include "reasons.h"
+#include "run.h"
 
 /* Retrievals (with a tier) kept at once. */
 #define GENLINE_CACHE 64
@@ -68,5 +69,12 @@ void genline_release(struct genline *l);
  */
 int genline_record(struct genline *l, const char *line, size_t len,
     int no_newline, struct buf *out, struct reasons *why);
+
+/*
+ * Reads the records of input ("-": standard input) and writes or rejects
+ * each through run, offline. Returns CPO_EXIT_OK, or CPO_EXIT_IO after a
+ * message when the input cannot be read.
+ */
+int genline_run(struct generator *g, struct run *run, const char *input);
 
 #endif
