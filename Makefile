@@ -10,6 +10,7 @@ include config.mk
 
 PROGS = cpo-assign cpo-generate cpo-lift cpo-retrieve cpo-safety cpo-segment \
 	cpo-simulate cpo-validate
+PROGS += cpo-report
 BINDIR = bin
 BIN = $(PROGS:%=$(BINDIR)/%)
 MAN1 = $(PROGS:%=man/%.1)
@@ -27,7 +28,7 @@ LIBSRC = lib/analyze.c lib/assign.c lib/audit.c lib/azsearch.c lib/bm25.c \
 	lib/segrules.c lib/sentence.c lib/sha256.c lib/simulate.c lib/spool.c \
 	lib/strtab.c lib/tally.c lib/template.c lib/textnorm.c lib/timefmt.c \
 	lib/utf8.c lib/variant.c lib/xalloc.c
-LIBSRC += lib/progress.c
+LIBSRC += lib/progress.c lib/expdoc.c lib/forest.c lib/html.c lib/report.c
 LIBSRC += lib/genline.c
 LIBHDR = $(LIBSRC:.c=.h) lib/status.h
 
@@ -56,6 +57,7 @@ ASAN_BIN = $(PROGS:%=$(ASAN)/bin/%)
 
 # Tools the targets need, as command:package for scripts/ensure-packages.
 TEST_TOOLS = bats:bats jq:jq mandoc:mandoc python3:python3 parallel:parallel curl:curl
+TEST_TOOLS += chromium:chromium script:bsdutils
 BENCH_TOOLS = mlr:miller jq:jq python3:python3 hyperfine:hyperfine \
 	file=/usr/bin/time:time
 

@@ -57,14 +57,8 @@ parse(struct options *opt, int argc, char **argv, const struct diag *d)
 			return CPO_EXIT_USAGE;
 		}
 	}
-	if (argc - optind > 1) {
-		diag_msg(d, "too many arguments: expected one FILE");
-		cli_usage(d, synopsis);
-		return CPO_EXIT_USAGE;
-	}
-	if (optind < argc)
-		opt->input = argv[optind];
-	return -1;
+	return cli_input(d, argc, argv, optind, synopsis, &opt->input) < 0 ?
+	    CPO_EXIT_USAGE : -1;
 }
 
 /* Reads and parses the document; returns an exit status, or -1 to go on. */

@@ -23,10 +23,8 @@
  * Appends the page for doc (borrowed) to out; generator ("cpo-report (cpo)
  * 0.1.0") goes in the footer and a meta tag. The page depends only on the
  * arguments: the same document gives the same bytes. Returns 0, or -1
- * after appending the first problem to err, as "field 'PATH': expected
- * WHAT, got VALUE" or "field 'PATH': missing" (PATH like
- * lift_analysis[2].statistical_significance.p_value); out then holds a
- * partial page, to be discarded.
+ * after appending the problem with the document to err as expdoc_read
+ * describes it; out is then left as it was.
  */
 int report_html(const cJSON *doc, const char *generator, struct buf *out,
     struct buf *err);
