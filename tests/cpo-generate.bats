@@ -857,3 +857,24 @@ cpo-generate: 2 read, 1 written, 1 rejected"
 	run -0 jq '.variants[0].generation_metadata.cost_usd' <<< "$output"
 	expect_stdout 0.00485
 }
+
+@test "a record is copied through as it came, with the variants added last" {
+	head -n 1 records.ndjson | sed 's/,"tier":/, "tier" :/' > spaced.ndjson
+	run -0 --separate-stderr cpo-generate spaced.ndjson
+	run -0 jq -r 'del(.variants) | tojson' <<< "$output"
+	same 'without variants' "$(jq -c . spaced.ndjson)" "$output"
+	run -0 --separate-stderr cpo-generate spaced.ndjson
+	[[ $output == "$(sed 's/}$//' spaced.ndjson),\"variants\":[{"* ]]
+}
+
+@test "a record read the slow way (escapes in a fact) gets the same variants as the same record read the fast way" {
+	head -n 1 records.ndjson > plain.ndjson
+	sed 's/"location":"Denver"/"location":"Denv\\u0065r"/' plain.ndjson > escaped.ndjson
+	grep -q 'Denv\\u0065r' escaped.ndjson
+	run -0 --separate-stderr cpo-generate plain.ndjson
+	local fast=$output
+	run -0 --separate-stderr cpo-generate escaped.ndjson
+	same variants "$(jq -c .variants <<< "$fast")" "$(jq -c .variants <<< "$output")"
+	run -0 jq -r '[.variants[].body | test("in Denver")] | any' <<< "$output"
+	expect_stdout true
+}
