@@ -127,12 +127,13 @@ struct hit {
 };
 
 /* Sentences screened lately and their severities (lexicon_classify). */
-#define MEMO_SLOTS (1 << 16)		/* half used at most */
-#define MEMO_BYTES (8 << 20)		/* of sentence text */
+#define MEMO_SLOTS (1 << 14)		/* half used at most */
+#define MEMO_BYTES (1 << 20)		/* of sentence text */
 
+/* Small, so that the table stays in the cache when no sentence recurs. */
 struct memo {
 	uint64_t hash;
-	size_t off, len;		/* the sentence, in memo_text */
+	uint32_t off, len;		/* the sentence, in memo_text */
 	int8_t severity[SAFETY_NCATEGORIES];
 	uint8_t used;
 };
@@ -1532,6 +1533,8 @@ classify_sentence(const struct lexicon *lx, struct lexicon_scan *sc,
 			return;
 		}
 	classify_text(lx, sc, text, len, severity, NULL, NULL);
+	if (len > MEMO_BYTES)
+		return;
 	if (sc->nmemo + 1 > MEMO_SLOTS / 2 ||
 	    sc->memo_text.len + len > MEMO_BYTES) {
 		memo_clear(sc);
@@ -1542,8 +1545,8 @@ classify_sentence(const struct lexicon *lx, struct lexicon_scan *sc,
 	}
 	m->used = 1;
 	m->hash = h;
-	m->off = sc->memo_text.len;
-	m->len = len;
+	m->off = (uint32_t)sc->memo_text.len;
+	m->len = (uint32_t)len;
 	for (i = 0; i < SAFETY_NCATEGORIES; i++)
 		m->severity[i] = (int8_t)severity[i];
 	buf_add(&sc->memo_text, text, len);
