@@ -165,6 +165,48 @@ soak: $(BIN) tools-test
 	scripts/soak $(BINDIR) $(SOAK_N)
 
 .PHONY: soak
+
+# make fuzz: libFuzzer targets (fuzz/*.c) on the library built with clang,
+# ASan and UBSan, each run FUZZ_TIME seconds in turn (scripts/fuzz-run);
+# not part of test. make fuzz FUZZ_TARGETS=csv FUZZ_TIME=60 runs one.
+FUZZ = build/fuzz
+FUZZ_CC = clang
+FUZZ_TIME = 600
+FUZZ_TARGETS = csv ndjson content rules experiment template safety responses
+# Every report stops the fuzzer (halt_on_error in scripts/fuzz-run), but a
+# pointer overflow can be suppressed (tests/fuzz/known-ub.supp).
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fsanitize-recover=pointer-overflow
+FUZZ_CFLAGS = -std=c11 -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) \
+	-fsanitize=fuzzer-no-link
+FUZZ_LIBOBJ = $(LIBSRC:lib/%.c=$(FUZZ)/obj/lib/%.o) \
+	$(GENSRC:%.c=$(FUZZ)/obj/%.o) $(FUZZ)/obj/cJSON.o
+
+$(FUZZ)/obj/cJSON.o: $(DEPS_WORK)/cjson/.unpacked
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=c89 $(filter-out -std=c11,$(FUZZ_CFLAGS)) \
+	    -c $(DEPS_WORK)/cjson/cJSON.c -o $@
+
+$(FUZZ)/obj/%.o: %.c $(LIBHDR) fuzz/fuzz.h config.mk $(ASAN_DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(ASAN_DEPS_CPPFLAGS) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ)/libcpo.a: $(FUZZ_LIBOBJ)
+	rm -f $@
+	ar rcs $@ $(FUZZ_LIBOBJ)
+
+$(FUZZ)/bin/%: $(FUZZ)/obj/fuzz/%.o $(FUZZ)/libcpo.a
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(FUZZ)/libcpo.a \
+	    -lcurl $(LDLIBS)
+
+fuzz: $(FUZZ_TARGETS:%=$(FUZZ)/bin/%)
+	scripts/ensure-packages clang:clang \
+	    file=/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev
+	scripts/fuzz-run $(FUZZ)/bin $(FUZZ_TIME) $(FUZZ_TARGETS)
+
+.PHONY: fuzz
+.SECONDARY: $(FUZZ_LIBOBJ) $(FUZZ_TARGETS:%=$(FUZZ)/obj/fuzz/%.o)
 .SECONDARY: $(VG_LIBOBJ) $(PROGS:%=$(VG)/obj/cmd/%.o)
 
 # The demo is the examples Makefile on the bundled data, into out/demo/,

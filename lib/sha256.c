@@ -10,7 +10,11 @@
  */
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__GNUC__)
+/*
+ * Clang 14 (Debian 12's, which builds the fuzz targets) does not know the
+ * "sha" feature of __builtin_cpu_supports; it gets the portable code.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #include <immintrin.h>
 #define HAVE_SHA_NI 1
 #endif
