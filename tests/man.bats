@@ -180,3 +180,7 @@ check_examples() {
 @test "the EXAMPLES of cpo-lift(1) run as shown and exit 0 or 1" {
 	check_examples cpo-lift.1 4
 }
+
+@test "the EXAMPLES of cpo-report(1) run as shown and exit 0 or 1" {
+	check_examples cpo-report.1 3
+}
