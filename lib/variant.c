@@ -22,7 +22,7 @@
 #include "variant.h"
 #include "xalloc.h"
 
-static void first_letters(unsigned char *first);
+static void claim_pairs(unsigned char *pairs);
 
 /* A sentence known not to read like an instruction. */
 struct variant_seen {
@@ -43,7 +43,7 @@ variant_init(struct variant *v)
 	buf_init(&v->plain);
 	buf_init(&v->grounds);
 	buf_init(&v->scratch);
-	first_letters(v->first);
+	claim_pairs(v->pairs);
 }
 
 void
@@ -431,27 +431,50 @@ phrase_at(const char *s, size_t len)
 	return NULL;
 }
 
+/* Marks the pair of letters (a, b) in the bitmap pairs. */
+static void
+mark(unsigned char *pairs, int a, int b)
+{
+	unsigned k = (unsigned)(unsigned char)a << 8 | (unsigned char)b;
+
+	pairs[k >> 3] |= (unsigned char)(1u << (k & 7));
+}
+
 /*
- * Sets first[c] for every c that a month or weekday (capitalized), a
- * deadline word or the start of a deadline phrase (any case) can start
- * with: what starts and phrase_at compare first, looked up once per word.
+ * Marks every pair of first two letters that a month or weekday
+ * (capitalized), a deadline word or a deadline phrase (any case) can
+ * start with: what starts and phrase_at compare, looked up once per word.
+ * A word of one letter matches none of them.
  */
 static void
-first_letters(unsigned char *first)
+claim_pairs(unsigned char *pairs)
 {
 	const char *const *lists[] = { deadline_words, deadline_phrases };
 	const char *const *p;
 	size_t k;
+	int a, b;
 
-	memset(first, 0, 256);
+	memset(pairs, 0, VARIANT_PAIRS);
 	for (p = months; *p != NULL; p++)
-		first[(unsigned char)(*p)[0]] = 1;
-	first['M'] = 1;			/* "May 5" */
+		mark(pairs, (*p)[0], (*p)[1]);
+	mark(pairs, 'M', 'a');			/* "May 5" */
 	for (k = 0; k < 2; k++)
 		for (p = lists[k]; *p != NULL; p++) {
-			first[(unsigned char)(*p)[0]] = 1;
-			first[toupper((unsigned char)(*p)[0])] = 1;
+			a = (unsigned char)(*p)[0];
+			b = (unsigned char)(*p)[1];
+			mark(pairs, a, b);
+			mark(pairs, a, toupper(b));
+			mark(pairs, toupper(a), b);
+			mark(pairs, toupper(a), toupper(b));
 		}
+}
+
+static int
+marked(const unsigned char *pairs, int a, int b)
+{
+	unsigned k = (unsigned)(unsigned char)a << 8 | (unsigned char)b;
+
+	return pairs[k >> 3] >> (k & 7) & 1;
 }
 
 /*
@@ -460,7 +483,7 @@ first_letters(unsigned char *first)
  * only for a word the body has.
  */
 static void
-check_words(const unsigned char *first, const char *s, size_t len,
+check_words(const unsigned char *pairs, const char *s, size_t len,
     const struct buf *g, const char *where, const char *prefix,
     struct reasons *why)
 {
@@ -476,8 +499,8 @@ check_words(const unsigned char *first, const char *s, size_t len,
 			n++;
 		if (n == 0)
 			break;
-		/* Most words start with no letter that any listed one does. */
-		if (!first[(unsigned char)s[i]]) {
+		/* Most words start unlike any listed one. */
+		if (n < 2 || !marked(pairs, s[i], s[i + 1])) {
 			i += n;
 			continue;
 		}
@@ -503,7 +526,7 @@ check_words(const unsigned char *first, const char *s, size_t len,
 }
 
 static void
-check_claims(const unsigned char *first, const char *s, size_t len,
+check_claims(const unsigned char *pairs, const char *s, size_t len,
     const struct buf *g, const char *where, const char *prefix,
     struct reasons *why)
 {
@@ -515,7 +538,7 @@ check_claims(const unsigned char *first, const char *s, size_t len,
 			reasons_add(why, "%sfigure '%s%.*s%s' in the %s is not "
 			    "in the cited text", prefix, f.dollar ? "$" : "",
 			    (int)f.len, s + f.off, f.percent ? "%" : "", where);
-	check_words(first, s, len, g, where, prefix, why);
+	check_words(pairs, s, len, g, where, prefix, why);
 }
 
 int
@@ -523,14 +546,14 @@ variant_check_claims(const char *s, size_t len, const char *grounds,
     size_t glen, const char *where, const char *prefix, struct reasons *why)
 {
 	size_t before = why->n + why->dropped;
-	unsigned char first[256];
+	unsigned char pairs[VARIANT_PAIRS];
 	struct buf g;
 
 	/* has_figure and has_word want a NUL-terminated text. */
 	buf_init(&g);
 	buf_add(&g, grounds, glen);
-	first_letters(first);
-	check_claims(first, s, len, &g, where, prefix, why);
+	claim_pairs(pairs);
+	check_claims(pairs, s, len, &g, where, prefix, why);
 	buf_release(&g);
 	return why->n + why->dropped > before ? -1 : 0;
 }
@@ -633,14 +656,14 @@ variant_check(struct variant *v, const struct passages *ps,
 	buf_reset(plain);
 	grounds(v, facts, nfacts, g);
 	strip_markers(v, plain);
-	check_claims(v->first, plain->data, plain->len, g, "body", prefix,
+	check_claims(v->pairs, plain->data, plain->len, g, "body", prefix,
 	    why);
 	/* A subject may also name a cited passage by its title. */
 	for (i = 0; i < v->ncit; i++) {
 		buf_puts(g, ps->p[v->cit[i].passage].title);
 		buf_putc(g, '\n');
 	}
-	check_claims(v->first, subject, v->subject.len, g, "subject", prefix,
+	check_claims(v->pairs, subject, v->subject.len, g, "subject", prefix,
 	    why);
 	check_instructions(v, plain->data, plain->len, prefix, why);
 	return why->n + why->dropped > before ? -1 : 0;

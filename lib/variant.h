@@ -34,6 +34,10 @@
 /* "VAR" and 16 hexadecimal digits, or "control", and the NUL. */
 #define VARIANT_ID_SIZE 20
 
+/* variant_check's memory: sentences kept, bitmap of letter pairs. */
+#define VARIANT_SEEN 1024
+#define VARIANT_PAIRS (256 * 256 / 8)
+
 struct citation {
 	size_t passage;		/* index in the passages */
 	size_t off, len;	/* the cited text, in the variant's cited */
@@ -58,10 +62,10 @@ struct variant {
 	 */
 	struct buf plain, grounds, scratch;
 	struct variant_seen *seen;	/* VARIANT_SEEN of them, or NULL */
-	unsigned char first[256];	/* letters a claim word starts with */
+	unsigned char pairs[VARIANT_PAIRS];	/* how claim words start */
 };
 
-#define VARIANT_SEEN 1024
+
 
 /* Initializes an empty variant; allocates nothing. Can't fail. */
 void variant_init(struct variant *v);
