@@ -127,10 +127,10 @@ struct hit {
 };
 
 /* Sentences screened lately and their severities (lexicon_classify). */
-#define MEMO_SLOTS (1 << 14)		/* half used at most */
-#define MEMO_BYTES (1 << 20)		/* of sentence text */
+#define MEMO_SLOTS (1 << 16)		/* half used at most */
+#define MEMO_BYTES (8 << 20)		/* of sentence text */
 
-/* Small, so that the table stays in the cache when no sentence recurs. */
+/* A slot of the memo: 24 bytes. */
 struct memo {
 	uint64_t hash;
 	uint32_t off, len;		/* the sentence, in memo_text */
