@@ -12,6 +12,7 @@
 #include "jsonscan.h"
 #include "jsonw.h"
 #include "numparse.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 struct scan {
@@ -62,6 +63,15 @@ string(struct scan *s, int *escaped)
 		}
 		if (c < 0x20)
 			return -1;
+		if (c >= 0x80) {
+			/* Invalid UTF-8 is for the slow path to reject. */
+			size_t n = utf8_char_len(s->p, (size_t)(s->end - s->p));
+
+			if (n == 0)
+				return -1;
+			s->p += n - 1;
+			continue;
+		}
 		if (c != '\\')
 			continue;
 		*escaped = 1;

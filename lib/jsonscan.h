@@ -48,8 +48,8 @@ struct jsonscan_member {
  * *close. Returns the number of members; or -1 when the text is not such an
  * object, nests deeper than JSONSCAN_DEPTH, has more than max members, or
  * has a \u escape for NUL or a surrogate (cJSON's handling of those is
- * its own). Bytes that are not valid UTF-8 are not checked. Pointers in m
- * point into text.
+ * its own), or has a string that is not valid UTF-8 (which the record
+ * readers must reject, not pass on). Pointers in m point into text.
  */
 int jsonscan_object(const char *text, size_t len, struct jsonscan_member *m,
     size_t max, size_t *close);

@@ -113,6 +113,10 @@ ndjson_object(const char *line, size_t len, int no_newline,
 	cJSON *rec;
 	size_t col;
 
+	if ((col = utf8_valid_prefix(line, len)) != len) {
+		reasons_add(why, "invalid UTF-8 at column %zu", col + 1);
+		return NULL;
+	}
 	if ((rec = json_parse(line, len, &col)) == NULL) {
 		reasons_add(why, "invalid JSON at column %zu%s", col,
 		    no_newline ? " (last line has no newline: input cut short?)" :

@@ -206,6 +206,23 @@ rejected_lines() {
 	same "good run stderr" "" "$(cat good/err.*)"
 }
 
+@test "every NDJSON stage rejects a record with invalid UTF-8 rather than pass it on" {
+	local k prog
+	cd "$BATS_TEST_TMPDIR"
+	for k in 1 2 3 4 5 6 7 8; do
+		prog=$(prog_of "$k")
+		# cpo-validate reads NDJSON too: what it writes.
+		head -n 1 "$BATS_FILE_TMPDIR/good/$([ "$k" = 1 ] && echo out.1 ||
+		    echo "in.$k")" |
+		    sed 's/"customer_id":"C/"customer_id":"\xffC/' > in.$k
+		run --separate-stderr "$prog" $(stage_args "$prog") in.$k
+		same "$prog: status" 1 "$status"
+		[ "$prog" = cpo-lift ] || same "$prog: stdout" "" "$output"
+		same "$prog: stderr" "$prog: in.$k:1: invalid UTF-8 at column 17
+$prog: 1 read, 0 written, 1 rejected" "$stderr"
+	done
+}
+
 # --- input cut short --------------------------------------------------------
 
 # cut_short FILE: prints FILE without its last 300 bytes: the last line is
