@@ -28,7 +28,7 @@
 static const char synopsis[] = PROG " [--backend local|azure|"
     "openai-moderation] [--threshold SPEC] [--audit FILE] [--lexicon DIR] "
     "[--jobs N] [--timeout S] [--attempts N] [--explain] [--rejects FILE] "
-    "[--strict] [FILE]";
+    "[--strict] [--quiet] [FILE]";
 
 static const char help[] =
     "Screen message variants; block unsafe ones; keep an audit log.\n"
@@ -47,13 +47,14 @@ static const char help[] =
     "  -e, --explain         add the lexicon's matches to each result\n"
     "  -r, --rejects FILE    write rejected records, with reasons, to FILE\n"
     "  -s, --strict          stop at the first rejected record\n"
+    "  -q, --quiet           no progress line on a terminal\n"
     "  -h, --help            show this help and exit\n"
     "  -V, --version         show the version and exit\n";
 
 struct options {
 	const char *backend, *threshold, *audit, *lexicon, *rejects_path;
 	const char *input;
-	int explain, strict;
+	int explain, strict, quiet;
 	struct http_options http;
 };
 
@@ -66,6 +67,7 @@ struct job {
 	struct safety_policy policy;
 	struct audit audit;
 	struct screening loop;
+	struct progress progress;	/* on a terminal, unless --quiet */
 };
 
 static int
@@ -160,9 +162,11 @@ failure(void *arg, unsigned long line, const char *variant_id,
 	struct job *j = arg;
 
 	/* After a refusal, one message at the end says it for all. */
-	if (strncmp(error, "not screened: ", 14) != 0)
+	if (strncmp(error, "not screened: ", 14) != 0) {
+		progress_clear(&j->progress);
 		diag_at(&j->run.diag, j->loop.name, line, "variant '%s': "
 		    "blocked, screening failed: %s", variant_id, error);
+	}
 }
 
 /* Screens every record; returns an exit status. */
@@ -183,8 +187,13 @@ screen_all(struct job *j, const struct options *opt)
 	j->loop.explain = opt->explain;
 	j->loop.on_failure = failure;
 	j->loop.arg = j;
+	j->loop.progress = &j->progress;
+	progress_init(&j->progress, stderr, opt->quiet);
+	progress_begin(&j->progress, PROG, 0);
 	screening_init(&j->loop);
-	if ((rc = screening_loop(&j->loop)) < 0)
+	rc = screening_loop(&j->loop);
+	progress_end(&j->progress);
+	if (rc < 0)
 		diag_in(&j->run.diag, j->loop.name, "read error: %s",
 		    strerror(errno));
 	else if (rc > 0 && j->run.write_error && errno != 0)
@@ -215,6 +224,7 @@ parse_options(int argc, char **argv, struct job *j, struct options *opt)
 		{ "explain", no_argument, NULL, 'e' },
 		{ "rejects", required_argument, NULL, 'r' },
 		{ "strict", no_argument, NULL, 's' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -224,7 +234,7 @@ parse_options(int argc, char **argv, struct job *j, struct options *opt)
 	int c, rc = -1;
 
 	opterr = 0;
-	while (rc < 0 && (c = getopt_long(argc, argv, ":b:t:a:l:j:er:shV",
+	while (rc < 0 && (c = getopt_long(argc, argv, ":b:t:a:l:j:er:sqhV",
 	    longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
@@ -235,6 +245,9 @@ parse_options(int argc, char **argv, struct job *j, struct options *opt)
 			break;
 		case 'a':
 			opt->audit = optarg;
+			break;
+		case 'q':
+			opt->quiet = 1;
 			break;
 		case 'l':
 			opt->lexicon = optarg;

@@ -481,6 +481,8 @@ drain(struct screening *j)
 		s = &j->slots[k];
 		if (s->kind == SLOT_REJECT) {
 			/* Whatever came before leaves first. */
+			if (j->progress != NULL)
+				progress_clear(j->progress);
 			if ((stop = flush_out(j)) == 0)
 				stop = run_reject(j->run, j->name, s->line_no,
 				    s->line.data, s->line.len, &s->why);
@@ -581,6 +583,8 @@ screening_loop(struct screening *j)
 		free_done(j);
 		screen_run(j->screen);
 		stop = drain(j);
+		if (j->progress != NULL)
+			progress_update(j->progress, j->run->nread);
 	} while (!stop && rc == 0 && j->nslots == j->window);
 	if (!stop)
 		stop = flush_out(j);

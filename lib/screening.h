@@ -19,6 +19,7 @@
 #include "ndjson.h"
 #include "run.h"
 #include "screen.h"
+#include "progress.h"
 #include "timefmt.h"
 
 struct screening_slot;
@@ -42,6 +43,7 @@ struct screening {
 	void (*on_failure)(void *arg, unsigned long line,
 	    const char *variant_id, const char *error);
 	void *arg;
+	struct progress *progress;	/* borrowed; NULL for none */
 	unsigned long failed;		/* messages blocked for failures */
 	/* private */
 	struct screening_slot *slots;

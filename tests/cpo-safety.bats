@@ -9,7 +9,7 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-USAGE='usage: cpo-safety [--backend local|azure|openai-moderation] [--threshold SPEC] [--audit FILE] [--lexicon DIR] [--jobs N] [--timeout S] [--attempts N] [--explain] [--rejects FILE] [--strict] [FILE]'
+USAGE='usage: cpo-safety [--backend local|azure|openai-moderation] [--threshold SPEC] [--audit FILE] [--lexicon DIR] [--jobs N] [--timeout S] [--attempts N] [--explain] [--rejects FILE] [--strict] [--quiet] [FILE]'
 HEADER=timestamp,variant_id,customer_id,segment,status,hate_severity,violence_severity,self_harm_severity,sexual_severity,max_severity,threshold_used,blocked_categories,block_reason,backend,text_sha256
 AZKEY=stub-key-0123456789
 OAKEY=sk-stub-0123456789

@@ -70,3 +70,23 @@ print(len(drawn) > 0, end is not None and
 	run -0 jq -r .segment out.ndjson
 	same 'segmented' 120 "${#lines[@]}"
 }
+
+# The same for cpo-safety, which shows the line while screening: the safety
+# fixture's records repeated 100 times, with the pause after 100 of them.
+@test "screening on a terminal shows records and rate; --quiet shows none" {
+	local fix cmd i
+	fix=$(fixture safety/variants.ndjson)
+	for i in $(seq 100); do cat "$fix"; done > many.ndjson
+	export SOURCE_DATE_EPOCH=0
+	cmd="(head -n 100 many.ndjson; sleep 1; tail -n +101 many.ndjson) |"
+	script -qfec "$cmd cpo-safety --audit a.csv > out.ndjson" /dev/null |
+	    sed 's/\r$//' > tty.txt
+	grep -q $'^\rcpo-safety: 1[0-9][0-9] records, [0-9.]*/s' tty.txt
+	run -0 jq -r '.variants[].safety.status' out.ndjson
+	same 'variants screened' "$(jq -s 'map(.variants | length) | add * 100' \
+	    "$fix")" "${#lines[@]}"
+	script -qfec "$cmd cpo-safety --quiet --audit b.csv > quiet.ndjson" \
+	    /dev/null > tty.txt
+	same 'terminal with --quiet' '' "$(cat tty.txt)"
+	cmp out.ndjson quiet.ndjson
+}
