@@ -69,6 +69,8 @@ struct rule {
 	struct seq s;
 	uint32_t anchor, nanchor;	/* lx->anchors: groups of words, the
 					 * text needs one word of each */
+	uint32_t gate, ngate;		/* lx->gates: groups of words, the
+					 * text needs one word of each */
 	const char *file;
 	unsigned line;
 };
@@ -95,6 +97,17 @@ struct lexicon {
 					 * any word or match none */
 	uint32_t *anchors;
 	size_t nanchors;
+	/*
+	 * The rules of the categories (allow.txt's are left out: an idiom
+	 * alone changes nothing) by their key, the group of words they need
+	 * whose words are rarest in ordinary text: a text none of whose
+	 * words is a key word matches no rule, which is the common case.
+	 */
+	uint32_t *key_start;		/* per word: first in key_rule */
+	uint32_t *key_rule;
+	uint32_t *gates;		/* a count, then the words, group
+					 * after group */
+	size_t ngates, capgates;
 	size_t maxword;
 	/* (first character, length) pairs of vocabulary words */
 	uint64_t shape[37];
@@ -201,6 +214,9 @@ lexicon_free(struct lexicon *lx)
 	free(lx->keys);
 	free(lx->others);
 	free(lx->anchors);
+	free(lx->key_start);
+	free(lx->key_rule);
+	free(lx->gates);
 	free(lx->vhash);
 	free(lx->vslot);
 	textnorm_release(&lx->tn);
@@ -765,6 +781,204 @@ anchor_rules(struct lexicon *lx)
 	free(ps.p);
 }
 
+/*
+ * Words too common in ordinary text to key a rule by: a key word found
+ * in a text makes its rules be checked. Which group keys a rule changes
+ * only the speed, never a result.
+ */
+static const char *const common_words[] = {
+	"a", "about", "all", "am", "an", "and", "any", "are", "as", "at",
+	"be", "been", "but", "by", "can", "come", "d", "day", "do", "don",
+	"down", "each", "every", "for", "free", "from", "get", "go", "going",
+	"good", "got", "great", "had", "has", "have", "he", "her", "here",
+	"him", "his", "how", "i", "if", "in", "into", "is", "it", "its",
+	"just", "know", "life", "like", "ll", "love", "m", "make", "me",
+	"more", "my", "need", "new", "no", "not", "now", "of", "off", "on",
+	"one", "only", "or", "our", "out", "over", "re", "really", "s",
+	"save", "see", "she", "should", "so", "some", "t", "take", "than",
+	"that", "the", "their", "them", "then", "there", "these", "they",
+	"this", "those", "time", "to", "too", "u", "up", "us", "very", "want",
+	"was", "way", "we", "were", "what", "when", "where", "which", "who",
+	"why", "will", "with", "would", "you", "your", "yours", "ve",
+	"welcome", "same", "people", "less", "problem", "find", "let",
+	"lets", "watch", "someone", "nothing", "end", "set", "under",
+	"little", "white", "black", "back", "open", "line", "best", "deal",
+	"today", "home", "work", "first", "last", "world", "help", "use",
+};
+
+/*
+ * A set of words one of which every match of a class contains, found by
+ * key_rules: the needs of its alternatives together. An alternative needs
+ * what its required element of the fewest common words needs.
+ */
+struct need {
+	uint32_t *w;		/* words, sorted, no repeats */
+	size_t n;
+	unsigned long cost;	/* the words' commonness */
+	int state;		/* 0 not yet, 1 found, -1 none (a * or
+				 * nothing required in an alternative) */
+};
+
+/* The commonness of word id in ordinary text, as a key's cost. */
+static unsigned long
+word_cost(const struct lexicon *lx, const uint8_t *common, uint32_t id)
+{
+	size_t len = lx->vocab.len[id];
+
+	return common[id] ? 1000 : len <= 2 ? 50 : len < 10 ? 12 - len : 2;
+}
+
+static const struct need *class_need(struct lexicon *lx,
+    struct need *needs, const uint8_t *common, uint32_t c);
+
+/* Appends a group of n words w to rule r's gates. */
+static void
+add_gate(struct lexicon *lx, struct rule *r, const uint32_t *w, size_t n)
+{
+	if (lx->ngates + n + 1 > lx->capgates) {
+		while (lx->ngates + n + 1 > lx->capgates)
+			lx->capgates = lx->capgates == 0 ? 1024 :
+			    lx->capgates * 2;
+		lx->gates = xreallocarray(lx->gates, lx->capgates,
+		    sizeof(*lx->gates));
+	}
+	lx->gates[lx->ngates++] = (uint32_t)n;
+	memcpy(lx->gates + lx->ngates, w, n * sizeof(*w));
+	lx->ngates += n;
+	r->ngate++;
+}
+
+/*
+ * Returns the cheapest set of words that a match of elements s must
+ * contain one of; its words in *w, *n (one word is written to one). Returns
+ * ~0UL when there is none.
+ */
+static unsigned long
+seq_need(struct lexicon *lx, struct need *needs, const uint8_t *common,
+    struct seq s, uint32_t *one, const uint32_t **w, size_t *n,
+    struct rule *gated)
+{
+	unsigned long best = ~0UL, cost;
+	const struct need *nd;
+	const struct elem *e;
+	uint32_t i;
+
+	for (i = 0; i < s.n; i++) {
+		e = &lx->elems[s.first + i];
+		if (e->optional || e->kind == E_ANY || (e->kind == E_CLASS &&
+		    lx->classes[e->id].nullable))
+			continue;
+		if (e->kind == E_WORD) {
+			if (gated != NULL)
+				add_gate(lx, gated, &e->id, 1);
+			cost = word_cost(lx, common, e->id);
+			if (cost < best) {
+				best = cost;
+				*one = e->id;
+				*w = one;
+				*n = 1;
+			}
+			continue;
+		}
+		nd = class_need(lx, needs, common, e->id);
+		if (nd->state > 0 && gated != NULL)
+			add_gate(lx, gated, nd->w, nd->n);
+		if (nd->state > 0 && nd->cost < best) {
+			best = nd->cost;
+			*w = nd->w;
+			*n = nd->n;
+		}
+	}
+	return best;
+}
+
+static const struct need *
+class_need(struct lexicon *lx, struct need *needs, const uint8_t *common,
+    uint32_t c)
+{
+	struct need *nd = &needs[c];
+	const struct klass *k = &lx->classes[c];
+	struct pairs ps = { NULL, 0, 0 };
+	const uint32_t *w;
+	uint32_t a, one;
+	size_t n, i;
+
+	if (nd->state != 0)
+		return nd;
+	nd->state = -1;
+	for (a = k->first; a < k->first + k->n; a++) {
+		if (seq_need(lx, needs, common, lx->alts[a], &one, &w, &n,
+		    NULL) == ~0UL) {
+			free(ps.p);
+			return nd;
+		}
+		for (i = 0; i < n; i++)
+			add_pair(&ps, w[i], 0);
+	}
+	n = sort_unique(&ps, 0);
+	nd->w = xcalloc(n + 1, sizeof(*nd->w));
+	for (i = 0; i < n; i++) {
+		nd->w[i] = (uint32_t)(ps.p[i] >> 32);
+		nd->cost += word_cost(lx, common, nd->w[i]);
+	}
+	nd->n = n;
+	nd->state = 1;
+	free(ps.p);
+	return nd;
+}
+
+/*
+ * Keys each rule of a category by the words it needs (key_start,
+ * key_rule); a rule that needs no word in particular is keyed by all the
+ * words it can start with.
+ */
+static void
+key_rules(struct lexicon *lx)
+{
+	struct pairs ps = { NULL, 0, 0 };
+	size_t nw = lx->vocab.n, i, j, n;
+	uint8_t *common = xcalloc(nw + 1, 1);
+	struct need *needs = xcalloc(lx->classnames.n + 1, sizeof(*needs));
+	struct rule *r;
+	const uint32_t *w;
+	uint32_t one;
+	long id;
+
+	for (i = 0; i < sizeof(common_words) / sizeof(*common_words); i++)
+		if ((id = strtab_find(&lx->vocab, common_words[i],
+		    strlen(common_words[i]))) >= 0)
+			common[id] = 1;
+	for (i = 0; i < lx->nrules; i++) {
+		r = &lx->rules[i];
+		r->gate = (uint32_t)lx->ngates;
+		r->ngate = 0;
+		if (r->cat == ALLOW)
+			continue;
+		if (seq_need(lx, needs, common, r->s, &one, &w, &n, r) == ~0UL)
+			first_words(lx, r->s, (uint32_t)i, &ps);
+		else
+			for (j = 0; j < n; j++)
+				add_pair(&ps, w[j], (uint32_t)i);
+	}
+	for (i = 0; i < lx->classnames.n; i++)
+		free(needs[i].w);
+	free(needs);
+	free(common);
+	qsort(ps.p, ps.n, sizeof(*ps.p), cmp_u64);
+	lx->key_start = xcalloc(nw + 1, sizeof(*lx->key_start));
+	lx->key_rule = xcalloc(ps.n + 1, sizeof(*lx->key_rule));
+	for (i = j = 0; i < ps.n; i++) {
+		if (j > 0 && ps.p[i] == ps.p[i - 1])
+			continue;
+		lx->key_rule[j++] = (uint32_t)ps.p[i];
+		lx->key_start[(ps.p[i] >> 32) + 1] = (uint32_t)j;
+	}
+	for (i = 1; i <= nw; i++)
+		if (lx->key_start[i] < lx->key_start[i - 1])
+			lx->key_start[i] = lx->key_start[i - 1];
+	free(ps.p);
+}
+
 struct lexicon *
 lexicon_open(const char *dir, struct buf *why)
 {
@@ -847,6 +1061,7 @@ lexicon_finish(struct lexicon *lx, struct buf *why)
 	qsort(ps.p, ps.n, sizeof(*ps.p), cmp_u64);
 	index_classes(lx);
 	anchor_rules(lx);
+	key_rules(lx);
 	lx->index_start = xcalloc(nw + 1, sizeof(*lx->index_start));
 	lx->index_rule = xcalloc(ps.n + 1, sizeof(*lx->index_rule));
 	for (i = j = 0; i < ps.n; i++) {
@@ -1077,7 +1292,7 @@ joinable(const struct textnorm_piece *p, size_t i)
 	return p[i].glued || (p[i].len == 1 && p[i - 1].len == 1);
 }
 
-/* Builds the lattice of the text split into sc->tn. */
+/* Builds the lattice of the text split into sc->tn; returns its nodes. */
 static uint32_t
 build(const struct lexicon *lx, struct lexicon_scan *sc)
 {
@@ -1103,6 +1318,15 @@ build(const struct lexicon *lx, struct lexicon_scan *sc)
 		if (i - a >= 2)
 			join_run(lx, sc, a, i, &nodes);
 	}
+	return nodes;
+}
+
+/* Orders the edges of the lattice by their first node (sc->out). */
+static void
+order_edges(struct lexicon_scan *sc, uint32_t nodes)
+{
+	size_t i;
+
 	/*
 	 * Order the edges by their first node (counting sort): counts go
 	 * two places up, so that placing the edges leaves out[k] at the
@@ -1125,7 +1349,6 @@ build(const struct lexicon *lx, struct lexicon_scan *sc)
 		sc->out[i] += sc->out[i - 1];
 	for (i = 0; i < sc->ne; i++)
 		sc->order[sc->out[sc->e[i].from + 1]++] = (uint32_t)i;
-	return nodes;
 }
 
 /* What is left of a pattern to match: a stack of element sequences. */
@@ -1358,6 +1581,60 @@ viable(const struct lexicon *lx, struct lexicon_scan *sc, uint32_t r)
 	return sc->viable[r] = 1;
 }
 
+/* Does the text have a word of the group of anchor words at g? */
+static int
+has_one(const struct lexicon_scan *sc, const uint32_t *g)
+{
+	uint32_t i, w;
+
+	for (i = 0; i < g[0]; i++) {
+		w = g[1 + i];
+		if (sc->present[w / 64] >> (w % 64) & 1)
+			return 1;
+	}
+	return 0;
+}
+
+/* Has the text a word of each of rule's gates? */
+static int
+gates_open(const struct lexicon *lx, const struct lexicon_scan *sc,
+    const struct rule *rule)
+{
+	const uint32_t *g = lx->gates + rule->gate;
+	uint32_t i;
+
+	for (i = 0; i < rule->ngate; i++, g += g[0] + 1)
+		if (!has_one(sc, g))
+			return 0;
+	return 1;
+}
+
+/*
+ * Can any rule of a category match the text? Only those keyed by one of
+ * its words can, and only when the text has all the words they need.
+ */
+static int
+any_possible(const struct lexicon *lx, struct lexicon_scan *sc)
+{
+	const struct edge *e;
+	const struct rule *rule;
+	size_t i, k;
+	uint32_t id;
+	uint8_t j;
+
+	for (i = 0; i < sc->ne; i++)
+		for (e = &sc->e[i], j = 0; j < e->nids; j++) {
+			id = e->ids[j];
+			for (k = lx->key_start[id]; k < lx->key_start[id + 1];
+			    k++) {
+				rule = &lx->rules[lx->key_rule[k]];
+				if (gates_open(lx, sc, rule))
+					return 1;
+			}
+		}
+	return 0;
+}
+
 static int
 by_start(const void *a, const void *b)
 {
@@ -1411,6 +1688,11 @@ classify_text(const struct lexicon *lx, struct lexicon_scan *sc,
 	}
 	mark_words(sc, 1);
 	sc->nallow = sc->nhits = 0;
+	if (!any_possible(lx, sc)) {
+		mark_words(sc, 0);
+		return;
+	}
+	order_edges(sc, nodes);
 	for (node = 0; node < nodes; node++) {
 		if (sc->out[node] == sc->out[node + 1])
 			continue;
