@@ -168,6 +168,9 @@ struct lexicon_scan {
 	size_t nhits, caphits;
 	struct buf joined;
 	uint16_t *owner;		/* per joined character: its piece */
+	uint32_t *words;		/* the words of the lattice's edges,
+					 * some more than once */
+	size_t nwords, capwords;
 	uint64_t *present;		/* words of the text, a bit each */
 	uint32_t *checked;		/* per rule: text stamp of its anchor
 					 * check, and the result */
@@ -1111,6 +1114,7 @@ lexicon_scan_free(struct lexicon_scan *sc)
 	free(sc->allow);
 	free(sc->hits);
 	free(sc->owner);
+	free(sc->words);
 	free(sc->present);
 	free(sc->checked);
 	free(sc->viable);
@@ -1167,8 +1171,9 @@ new_edge(struct lexicon_scan *sc, uint32_t from, uint32_t to, size_t start,
 	return e;
 }
 
+/* Gives edge e word id (when not -1), and lists it in sc->words. */
 static void
-add_id(struct edge *e, long id)
+add_id(struct lexicon_scan *sc, struct edge *e, long id)
 {
 	uint8_t i;
 
@@ -1177,8 +1182,15 @@ add_id(struct edge *e, long id)
 	for (i = 0; i < e->nids; i++)
 		if (e->ids[i] == (uint32_t)id)
 			return;
-	if (e->nids < TEXTNORM_FORMS)
-		e->ids[e->nids++] = (uint32_t)id;
+	if (e->nids == TEXTNORM_FORMS)
+		return;
+	e->ids[e->nids++] = (uint32_t)id;
+	if (sc->nwords == sc->capwords) {
+		sc->capwords = sc->capwords == 0 ? 64 : sc->capwords * 2;
+		sc->words = xreallocarray(sc->words, sc->capwords,
+		    sizeof(*sc->words));
+	}
+	sc->words[sc->nwords++] = (uint32_t)id;
 }
 
 /*
@@ -1278,7 +1290,7 @@ join_run(const struct lexicon *lx, struct lexicon_scan *sc, size_t a,
 		    p[a + sc->owner[c0 < j->len ? c0 : j->len - 1]].start,
 		    p[a + sc->owner[cut[i] - 1 < j->len ? cut[i] - 1 :
 		    j->len - 1]].end, i == 0 && p[a].brk);
-		add_id(e, lookup(lx, j->data + c0, cut[i] - c0));
+		add_id(sc, e, lookup(lx, j->data + c0, cut[i] - c0));
 		from = to;
 	}
 }
@@ -1303,14 +1315,15 @@ build(const struct lexicon *lx, struct lexicon_scan *sc)
 	const char *f;
 
 	sc->ne = 0;
+	sc->nwords = 0;
 	for (i = 0; i < n; i++) {
 		e = new_edge(sc, (uint32_t)i, (uint32_t)i + 1, p[i].start,
 		    p[i].end, p[i].brk);
 		f = sc->tn.forms.data + p[i].form;
-		add_id(e, lookup(lx, f, p[i].len));
+		add_id(sc, e, lookup(lx, f, p[i].len));
 		for (k = 1, f += p[i].len + 1; k < p[i].nforms;
 		    k++, f += strlen(f) + 1)
-			add_id(e, lookup(lx, f, strlen(f)));
+			add_id(sc, e, lookup(lx, f, strlen(f)));
 	}
 	for (a = 0; a < n; a = i) {
 		for (i = a + 1; i < n && joinable(p, i); i++)
@@ -1526,17 +1539,16 @@ allowed(const struct lexicon_scan *sc, const struct hit *h)
 static void
 mark_words(struct lexicon_scan *sc, int on)
 {
-	const struct edge *e;
 	size_t i;
-	uint8_t j;
+	uint32_t w;
 
-	for (i = 0; i < sc->ne; i++)
-		for (e = &sc->e[i], j = 0; j < e->nids; j++)
-			if (on)
-				sc->present[e->ids[j] / 64] |=
-				    1ULL << (e->ids[j] % 64);
-			else
-				sc->present[e->ids[j] / 64] = 0;
+	for (i = 0; i < sc->nwords; i++) {
+		w = sc->words[i];
+		if (on)
+			sc->present[w / 64] |= 1ULL << (w % 64);
+		else
+			sc->present[w / 64] = 0;
+	}
 }
 
 static int viable(const struct lexicon *, struct lexicon_scan *, uint32_t);
@@ -1616,22 +1628,15 @@ gates_open(const struct lexicon *lx, const struct lexicon_scan *sc,
 static int
 any_possible(const struct lexicon *lx, struct lexicon_scan *sc)
 {
-	const struct edge *e;
-	const struct rule *rule;
 	size_t i, k;
 	uint32_t id;
-	uint8_t j;
 
-	for (i = 0; i < sc->ne; i++)
-		for (e = &sc->e[i], j = 0; j < e->nids; j++) {
-			id = e->ids[j];
-			for (k = lx->key_start[id]; k < lx->key_start[id + 1];
-			    k++) {
-				rule = &lx->rules[lx->key_rule[k]];
-				if (gates_open(lx, sc, rule))
-					return 1;
-			}
-		}
+	for (i = 0; i < sc->nwords; i++) {
+		id = sc->words[i];
+		for (k = lx->key_start[id]; k < lx->key_start[id + 1]; k++)
+			if (gates_open(lx, sc, &lx->rules[lx->key_rule[k]]))
+				return 1;
+	}
 	return 0;
 }
 
@@ -1745,13 +1750,33 @@ classify_text(const struct lexicon *lx, struct lexicon_scan *sc,
  * : with a blank next. Cutting at fewer places than textnorm does is
  * safe; cutting at more would not be.
  */
+/* Ones in every byte, and a byte's top bit in every byte. */
+#define ONES 0x0101010101010101ULL
+#define TOPS 0x8080808080808080ULL
+
+/* Has x a byte that is c? */
+static inline uint64_t
+has_byte(uint64_t x, unsigned char c)
+{
+	x ^= ONES * c;
+	return (x - ONES) & ~x & TOPS;
+}
+
 static size_t
 sentence_len(const char *s, size_t len)
 {
-	size_t i;
+	size_t i = 0;
+	uint64_t x;
 	char c;
 
-	for (i = 0; i < len; i++) {
+	/* Eight bytes at a step past those that can end no sentence. */
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&x, s + i, 8);
+		if (has_byte(x, '.') | has_byte(x, '?') | has_byte(x, ';') |
+		    has_byte(x, ':') | has_byte(x, '\n'))
+			break;
+	}
+	for (; i < len; i++) {
 		/* Letters (most bytes) are past all of these. */
 		if ((unsigned char)(c = s[i]) > '?')
 			continue;
@@ -1799,9 +1824,9 @@ memo_clear(struct lexicon_scan *sc)
  */
 static void
 classify_sentence(const struct lexicon *lx, struct lexicon_scan *sc,
-    const char *text, size_t len, int severity[SAFETY_NCATEGORIES])
+    const char *text, size_t len, uint64_t h,
+    int severity[SAFETY_NCATEGORIES])
 {
-	uint64_t h = word_hash(text, len);
 	struct memo *m;
 	size_t k;
 	int i;
@@ -1848,7 +1873,8 @@ lexicon_classify(const struct lexicon *lx, struct lexicon_scan *sc,
     void (*on_match)(void *arg, const struct lexicon_match *m), void *arg)
 {
 	int part[SAFETY_NCATEGORIES], i;
-	size_t n;
+	size_t n, next;
+	uint64_t h, hnext = 0;
 
 	if (on_match != NULL) {
 		classify_text(lx, sc, text, len, severity, on_match, arg);
@@ -1856,9 +1882,23 @@ lexicon_classify(const struct lexicon *lx, struct lexicon_scan *sc,
 	}
 	for (i = 0; i < SAFETY_NCATEGORIES; i++)
 		severity[i] = 0;
+	if (len == 0)
+		return;
+	next = sentence_len(text, len);
+	hnext = word_hash(text, next);
+	/*
+	 * The memo is bigger than the caches: each sentence's slot is
+	 * fetched while the sentence before it is screened.
+	 */
 	for (; len > 0; text += n, len -= n) {
-		n = sentence_len(text, len);
-		classify_sentence(lx, sc, text, n, part);
+		n = next;
+		h = hnext;
+		if (n < len) {
+			next = sentence_len(text + n, len - n);
+			hnext = word_hash(text + n, next);
+			__builtin_prefetch(&sc->memo[hnext & (MEMO_SLOTS - 1)]);
+		}
+		classify_sentence(lx, sc, text, n, h, part);
 		for (i = 0; i < SAFETY_NCATEGORIES; i++)
 			if (part[i] > severity[i])
 				severity[i] = part[i];
