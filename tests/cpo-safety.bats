@@ -17,20 +17,12 @@ export SOURCE_DATE_EPOCH=1700000000
 STAMP=2023-11-14T22:13:20Z
 
 setup_file() {
-	cd "$BATS_FILE_TMPDIR"
-	python3 "$BATS_TEST_DIRNAME/stub/server.py" \
-	    --routes "$BATS_TEST_DIRNAME/fixtures/safety/routes.json" \
-	    > stub.port 2> stub.err 3>&- &
-	echo $! > stub.pid
-	for _ in $(seq 100); do
-		[ -s stub.port ] && break
-		sleep 0.1
-	done
-	[ -s stub.port ]
+	stub_start "$BATS_FILE_TMPDIR" \
+	    --routes "$BATS_TEST_DIRNAME/fixtures/safety/routes.json"
 }
 
 teardown_file() {
-	kill "$(cat "$BATS_FILE_TMPDIR/stub.pid")" 2> /dev/null || true
+	stub_stop "$BATS_FILE_TMPDIR"
 }
 
 setup() {

@@ -192,26 +192,16 @@ sharded: the same as one run, byte for byte (out/single.json)' \
 	[ ! -e out ]
 }
 
-# stub_start: starts tests/stub/server.py with the routes of
+# llm_stub: starts tests/stub/server.py with the routes of
 # tests/fixtures/pipeline/llm-routes.json and sets STUB to its address.
-stub_start() {
-	python3 "$BATS_TEST_DIRNAME/stub/server.py" --lifetime 120 \
-	    --routes "$(fixture pipeline/llm-routes.json)" > stub.port \
-	    2> stub.err 3>&- &
-	echo $! > stub.pid
-	local _
-	for _ in $(seq 100); do
-		[ -s stub.port ] && break
-		sleep 0.1
-	done
-	[ -s stub.port ]
+llm_stub() {
+	stub_start "$BATS_TEST_TMPDIR" --lifetime 120 \
+	    --routes "$(fixture pipeline/llm-routes.json)"
 	STUB=http://127.0.0.1:$(cat stub.port)
 }
 
 teardown() {
-	if [ -f "$BATS_TEST_TMPDIR/stub.pid" ]; then
-		kill "$(cat "$BATS_TEST_TMPDIR/stub.pid")" 2> /dev/null || true
-	fi
+	stub_stop "$BATS_TEST_TMPDIR"
 }
 
 # llm OUT: llm-pipeline on the first 5 customers, with the OpenAI key and
@@ -224,7 +214,7 @@ llm() {
 }
 
 @test "llm-pipeline takes its key from the environment and answers a second run from its cache" {
-	stub_start
+	llm_stub
 	head -n 6 customers.csv > first.csv
 	run -0 --separate-stderr llm one
 	same 'backends' 'llm-pipeline: messages by openai, screening by openai-moderation, answers cached in cache' \

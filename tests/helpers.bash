@@ -30,6 +30,31 @@ cpo_setup() {
 	cd "$BATS_TEST_TMPDIR"
 }
 
+# stub_start DIR [ARGS...]: starts tests/stub/server.py in the background
+# with ARGS (--routes FILE, --lifetime S, ...), its port in DIR/stub.port, its
+# log in DIR/stub.err and its process id in DIR/stub.pid, and waits up to ten
+# seconds for it to listen. DIR is $BATS_FILE_TMPDIR for a stub shared by a
+# file (from setup_file) or $BATS_TEST_TMPDIR for one test's own.
+stub_start() {
+	local dir=$1 _
+	shift
+	python3 "$BATS_TEST_DIRNAME/stub/server.py" "$@" > "$dir/stub.port" \
+	    2> "$dir/stub.err" 3>&- &
+	echo $! > "$dir/stub.pid"
+	for _ in $(seq 100); do
+		[ -s "$dir/stub.port" ] && break
+		sleep 0.1
+	done
+	[ -s "$dir/stub.port" ]
+}
+
+# stub_stop DIR: stops the stub stub_start DIR started, if any.
+stub_stop() {
+	if [ -f "$1/stub.pid" ]; then
+		kill "$(cat "$1/stub.pid")" 2> /dev/null || true
+	fi
+}
+
 # A file that needs more set-up defines its own setup() and calls cpo_setup.
 setup() {
 	cpo_setup
