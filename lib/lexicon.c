@@ -1230,6 +1230,12 @@ squeeze(struct buf *b, size_t keep)
 	size_t i, j, o = 0, k;
 	int changed = 0;
 
+	for (i = 2; i < b->len; i++)
+		if (b->data[i] == b->data[i - 1] &&
+		    b->data[i] == b->data[i - 2])
+			break;
+	if (i >= b->len)
+		return 0;
 	for (i = 0; i < b->len; i = j) {
 		for (j = i + 1; j < b->len && b->data[j] == b->data[i]; j++)
 			;

@@ -300,13 +300,17 @@ make_forms(struct textnorm *t, struct textnorm_piece *p)
 	int letter = 0, odd = 0, run = 0;
 	unsigned choice;
 
-	for (i = 0; i < len; i++) {
-		if (w[i] >= 'a' && w[i] <= 'z')
-			letter = 1;
-		else
-			odd = 1;
-		run |= i >= 2 && w[i] == w[i - 1] && w[i] == w[i - 2];
-	}
+	if (t->odd)
+		for (i = 0; i < len; i++) {
+			if (w[i] >= 'a' && w[i] <= 'z')
+				letter = 1;
+			else
+				odd = 1;
+		}
+	else
+		letter = len > 0;
+	for (i = 2; i < len && !run; i++)
+		run = w[i] == w[i - 1] && w[i] == w[i - 2];
 	p->form = t->forms.len;
 	p->len = (uint8_t)len;
 	/* The common case, a plain word: one form, copied with its NUL. */
@@ -363,10 +367,11 @@ close_piece(struct textnorm *t, size_t start, size_t end, struct gap *g)
 	size_t len = t->wlen, lead = 0, trail;
 	int bang;
 
-	while (lead < len && (w[lead] == '!' || w[lead] == '|'))
+	/* Only a word with a symbol in it has a symbol to strip. */
+	while (t->odd && lead < len && (w[lead] == '!' || w[lead] == '|'))
 		lead++;
-	while (len > lead && (w[len - 1] == '!' || w[len - 1] == '|' ||
-	    w[len - 1] == '@'))
+	while (t->odd && len > lead && (w[len - 1] == '!' ||
+	    w[len - 1] == '|' || w[len - 1] == '@'))
 		len--;
 	trail = t->wlen - len;
 	bang = trail > 0 && memchr(w + len, '!', trail) != NULL;
@@ -391,6 +396,7 @@ close_piece(struct textnorm *t, size_t start, size_t end, struct gap *g)
 		memset(g, 0, sizeof(*g));
 	}
 	t->wlen = 0;
+	t->odd = 0;
 	if (trail > 0) {
 		g->any = 1;
 		g->ender |= bang;
@@ -410,8 +416,16 @@ textnorm_split(struct textnorm *t, const char *text, size_t len)
 
 	t->n = 0;
 	t->wlen = 0;
+	t->odd = 0;
 	buf_reset(&t->forms);
 	while (i < len) {
+		/* Most bytes are lower-case letters going on with a word. */
+		if (open)
+			while (i < len && s[i] >= 'a' && s[i] <= 'z' &&
+			    t->wlen + 2 <= TEXTNORM_MAXWORD)
+				t->word[t->wlen++] = (char)s[i++];
+		if (i >= len)
+			break;
 		if (s[i] < 0x80) {
 			n = 1;
 			map[1] = '\0';
@@ -432,6 +446,8 @@ textnorm_split(struct textnorm *t, const char *text, size_t len)
 			t->word[t->wlen++] = map[0];
 			if (map[1] != '\0')
 				t->word[t->wlen++] = map[1];
+			t->odd |= map[0] < 'a' || map[0] > 'z' ||
+			    (map[1] != '\0' && (map[1] < 'a' || map[1] > 'z'));
 		} else if (k != K_IGNORE) {
 			if (open) {
 				close_piece(t, start, i, &g);

@@ -54,6 +54,7 @@ struct textnorm {
 	struct buf forms;
 	char word[TEXTNORM_MAXWORD + 2];	/* the piece being read */
 	size_t wlen;
+	int odd;			/* it has a character not a-z */
 };
 
 /* Initializes an empty splitter; allocates nothing. Can't fail. */
