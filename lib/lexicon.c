@@ -34,6 +34,9 @@ const char *const lexicon_files[LEXICON_NFILES] = {
 	"self_harm.txt", "sexual.txt"
 };
 
+/* Bits of the lexicon's word shape filter. */
+#define SHAPE_BITS (1 << 16)
+
 /* Rules of allow.txt have this category. */
 #define ALLOW (-1)
 
@@ -109,8 +112,12 @@ struct lexicon {
 					 * after group */
 	size_t ngates, capgates;
 	size_t maxword;
-	/* (first character, length) pairs of vocabulary words */
-	uint64_t shape[37];
+	/*
+	 * A bit for each (first, second and last character, length) of the
+	 * vocabulary's words, hashed: most words of a text that are no
+	 * lexicon word are turned away by it without hashing them whole.
+	 */
+	uint64_t shape[SHAPE_BITS / 64];
 	/*
 	 * The vocabulary's own hash table, for screening: each slot holds a
 	 * word's hash and number + 1 (0 when empty), so that a word of the
@@ -1016,6 +1023,18 @@ word_hash(const char *w, size_t len)
 	return h ^ h >> 29;
 }
 
+/* The bit of word w (len > 0 bytes) in the shape filter. */
+static inline size_t
+shape_bit(const char *w, size_t len)
+{
+	uint32_t x = (uint32_t)(unsigned char)w[0] |
+	    (uint32_t)(unsigned char)w[len > 1] << 8 |
+	    (uint32_t)(unsigned char)w[len - 1] << 16 |
+	    (uint32_t)(len < 255 ? len : 255) << 24;
+
+	return (x * 0x9e3779b1u) >> (32 - 16);
+}
+
 /* Builds lx->vhash and lx->vslot, a quarter full at most. */
 static void
 hash_vocabulary(struct lexicon *lx)
@@ -1043,7 +1062,7 @@ lexicon_finish(struct lexicon *lx, struct buf *why)
 {
 	struct pairs ps = { NULL, 0, 0 };
 	const struct rule *r;
-	size_t i, j, nw = lx->vocab.n;
+	size_t i, j, k, nw = lx->vocab.n;
 	const char *w;
 	int rc;
 
@@ -1079,8 +1098,8 @@ lexicon_finish(struct lexicon *lx, struct buf *why)
 	free(ps.p);
 	for (i = 0; i < nw; i++) {
 		w = lx->vocab.str[i];
-		lx->shape[w[0] >= 'a' ? w[0] - 'a' + 10 : w[0] - '0'] |=
-		    1ULL << (lx->vocab.len[i] < 63 ? lx->vocab.len[i] : 63);
+		k = shape_bit(w, lx->vocab.len[i]);
+		lx->shape[k / 64] |= 1ULL << (k % 64);
 	}
 	hash_vocabulary(lx);
 	return 0;
@@ -1126,22 +1145,14 @@ lexicon_scan_free(struct lexicon_scan *sc)
 	free(sc);
 }
 
-/*
- * Returns the number of word w (len bytes), or -1 when it is no word of
- * the lexicon. The shape test rejects most words without hashing.
- */
+/* lookup's hash table part, for words that pass the shape test. */
 static long
-lookup(const struct lexicon *lx, const char *w, size_t len)
+lookup_hashed(const struct lexicon *lx, const char *w, size_t len)
 {
-	int c = w[0] >= 'a' && w[0] <= 'z' ? w[0] - 'a' + 10 :
-	    w[0] >= '0' && w[0] <= '9' ? w[0] - '0' : -1;
-
 	uint64_t h;
 	size_t k;
 	uint32_t id;
 
-	if (c < 0 || !(lx->shape[c] >> (len < 63 ? len : 63) & 1))
-		return -1;
 	h = word_hash(w, len);
 	for (k = h & lx->vmask; (id = lx->vslot[k]) != 0;
 	    k = (k + 1) & lx->vmask)
@@ -1149,6 +1160,25 @@ lookup(const struct lexicon *lx, const char *w, size_t len)
 		    memcmp(lx->vocab.str[id - 1], w, len) == 0)
 			return (long)id - 1;
 	return -1;
+}
+
+/*
+ * Returns the number of word w (len bytes), or -1 when it is no word of
+ * the lexicon. The shape test, inline, rejects most words without
+ * hashing.
+ */
+static inline long
+lookup(const struct lexicon *lx, const char *w, size_t len)
+{
+	size_t k;
+
+	if (len == 0 || !((w[0] >= 'a' && w[0] <= 'z') ||
+	    (w[0] >= '0' && w[0] <= '9')))
+		return -1;
+	k = shape_bit(w, len);
+	if (!(lx->shape[k / 64] >> (k % 64) & 1))
+		return -1;
+	return lookup_hashed(lx, w, len);
 }
 
 static struct edge *
