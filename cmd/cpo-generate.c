@@ -346,7 +346,14 @@ main(int argc, char **argv)
 		generate_summary(&j.gen, &j.why);
 		if (j.why.len > 0)
 			diag_msg(&j.run.diag, "%s", j.why.data);
+		buf_reset(&j.why);
+		generate_lost_summary(&j.gen, &j.why);
+		if (j.why.len > 0)
+			diag_msg(&j.run.diag, "%s", j.why.data);
 		c = run_finish(&j.run);
+		/* A message not written is a failure, as a record rejected. */
+		if (c == CPO_EXIT_OK && j.gen.lost > 0)
+			c = CPO_EXIT_REJECTED;
 		if (rc == CPO_EXIT_OK)
 			rc = c;
 	}

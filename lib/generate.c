@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "diag.h"
 #include "embed.h"
 #include "generate.h"
 #include "hash.h"
@@ -318,6 +319,8 @@ generate_item_init(struct generate_item *it)
 	memset(it, 0, sizeof(*it));
 	buf_init(&it->raw);
 	reasons_init(&it->why);
+	reasons_init(&it->lost);
+	buf_init(&it->nomsg);
 	compose_facts_init(&it->facts);
 	passages_init(&it->ps);
 }
@@ -328,6 +331,8 @@ generate_item_release(struct generate_item *it)
 	generate_item_reset(it);
 	buf_release(&it->raw);
 	reasons_release(&it->why);
+	reasons_release(&it->lost);
+	buf_release(&it->nomsg);
 	compose_facts_release(&it->facts);
 	passages_release(&it->ps);
 }
@@ -340,6 +345,9 @@ generate_item_reset(struct generate_item *it)
 	it->rec = it->variants = NULL;
 	buf_reset(&it->raw);
 	reasons_reset(&it->why);
+	reasons_reset(&it->lost);
+	buf_reset(&it->nomsg);
+	it->nmessages = 0;
 	it->bad = it->assigned = 0;
 }
 
@@ -391,31 +399,51 @@ arm_tone(const struct generator *g, const cJSON *a, size_t *tone,
 	return 0;
 }
 
+/* Is the record's retrieval.results an empty array? */
+static int
+no_results(const cJSON *rec)
+{
+	const cJSON *res = json_get(json_get(rec, "retrieval"), "results");
+
+	return cJSON_IsArray(res) && res->child == NULL;
+}
+
 /*
  * Reads an item's facts, passages and assignment and prepares its quotes.
- * Returns 0, or -1 after adding reasons (the item is then bad).
+ * Returns 0, or -1 after adding reasons (the item is then bad: its input
+ * is broken). A retrieval that found nothing, or nothing that can be
+ * quoted to this customer, is not broken input: it sets the item's nomsg,
+ * and the record is written without its messages.
  */
 static int
 prepare(struct generator *g, struct generate_item *it)
 {
 	cJSON *a = json_get(it->rec, "assignment");
-	int bad = 0;
+	int bad = 0, empty = 0;
+	size_t first;
 
 	it->assigned = a != NULL && !cJSON_IsNull(a);
 	bad |= compose_facts_read(&it->facts, it->rec, &it->why) < 0;
-	bad |= passages_read(&it->ps, it->rec, &it->why) < 0;
+	first = it->why.n;
+	if (passages_read(&it->ps, it->rec, &it->why) < 0) {
+		/* Its one reason, then, is the last: nothing follows it. */
+		empty = no_results(it->rec) && it->why.n == first + 1;
+		bad |= !empty;
+	}
 	if (it->assigned)
 		bad |= arm_tone(g, a, &it->arm_tone, &it->why) < 0;
-	if (!bad && compose_prepare(&g->comp, &it->ps, &it->facts) == 0) {
-		reasons_add(&it->why, "field 'retrieval.results': no sentence "
-		    "of the %zu passage%s can be quoted to this customer",
-		    it->ps.n, it->ps.n == 1 ? "" : "s");
-		bad = 1;
-	}
 	it->bad = bad;
-	if (!bad)
-		it->variants = json_new_array();
-	return bad ? -1 : 0;
+	if (bad)
+		return -1;
+	if (empty) {
+		buf_puts(&it->nomsg, reasons_get(&it->why, first));
+		it->why.n = first;
+	} else if (compose_prepare(&g->comp, &it->ps, &it->facts) == 0)
+		buf_printf(&it->nomsg, "field 'retrieval.results': no "
+		    "sentence of the %zu passage%s can be quoted to this "
+		    "customer", it->ps.n, it->ps.n == 1 ? "" : "s");
+	it->variants = json_new_array();
+	return 0;
 }
 
 /* The tones item it gets: its arm's, or the wanted ones. */
@@ -475,25 +503,66 @@ offline(struct generator *g, struct generate_item *it, size_t i)
 	    it->facts.segment, g->generated_at);
 }
 
-/* Adds the variants to the item's record; the assignment gets the id. */
+/*
+ * Adds to it->lost that tone's message is not written, with its reasons:
+ * those of it->why that carry the tone's prefix (each without it), or the
+ * reason no message at all can be written.
+ */
 static void
-finish(struct generate_item *it)
+lose(struct generator *g, struct generate_item *it, size_t tone)
+{
+	const char *pre = prefix(g, tone), *r;
+	size_t plen = strlen(pre), k, n = 0;
+	struct buf *msg = &g->text;
+
+	buf_reset(msg);
+	buf_puts(msg, "customer ");
+	diag_quote(msg, it->facts.customer_id, strlen(it->facts.customer_id));
+	buf_printf(msg, ", tone '%s': not generated: ", g->tone[tone].name);
+	if (it->nomsg.len > 0) {
+		buf_add(msg, it->nomsg.data, it->nomsg.len);
+		n = 1;
+	}
+	for (k = 0; it->nomsg.len == 0 && k < it->why.n; k++) {
+		if (strncmp(r = reasons_get(&it->why, k), pre, plen) != 0)
+			continue;
+		buf_puts(msg, n++ > 0 ? "; " : "");
+		buf_puts(msg, r + plen);
+	}
+	if (n == 0)
+		buf_puts(msg, "no message was written");
+	reasons_add_buf(&it->lost, msg);
+}
+
+/*
+ * Settles a written item whose variants hold one slot per tone of tones
+ * (nt of them), null where its message could not be written: each null
+ * becomes an entry of lost and leaves the list, the reasons are done
+ * with, and the variants go into the record, the assignment getting the
+ * id of its arm's message when there is one.
+ */
+static void
+finish(struct generator *g, struct generate_item *it, const size_t *tones,
+    size_t nt)
 {
 	cJSON *a = json_get(it->rec, "assignment"), *v, *id;
+	int gone[GENERATE_TONES_MAX];
+	size_t k;
 
+	it->nmessages = nt;
+	for (k = 0; k < nt; k++)
+		if ((gone[k] = cJSON_IsNull(cJSON_GetArrayItem(it->variants,
+		    (int)k))))
+			lose(g, it, tones[k]);
+	for (k = nt; k-- > 0; )
+		if (gone[k])
+			cJSON_DeleteItemFromArray(it->variants, (int)k);
+	reasons_reset(&it->why);
 	if (it->assigned && (v = cJSON_GetArrayItem(it->variants, 0)) != NULL &&
 	    (id = json_get(v, "variant_id")) != NULL)
 		json_set(a, "variant_id", json_new_string(id->valuestring));
 	json_set(it->rec, "variants", it->variants);
 	it->variants = NULL;
-}
-
-static void
-fail(struct generate_item *it)
-{
-	json_free(it->variants);
-	it->variants = NULL;
-	it->bad = 1;
 }
 
 static void
@@ -506,15 +575,13 @@ offline_batch(struct generator *g, struct generate_item *items, size_t n)
 		if (items[i].rec == NULL || prepare(g, &items[i]) < 0)
 			continue;
 		nt = tones_of(g, &items[i], tones);
-		for (k = 0; k < nt; k++)
-			if ((v = offline(g, &items[i], tones[k])) != NULL)
-				json_append(items[i].variants, v);
-			else
-				items[i].bad = 1;
-		if (items[i].bad)
-			fail(&items[i]);
-		else
-			finish(&items[i]);
+		for (k = 0; k < nt; k++) {
+			v = items[i].nomsg.len > 0 ? NULL :
+			    offline(g, &items[i], tones[k]);
+			json_append(items[i].variants, v != NULL ? v :
+			    json_new_null());
+		}
+		finish(g, &items[i], tones, nt);
 	}
 }
 
@@ -882,10 +949,10 @@ llm_batch(struct generator *g, struct generate_item *items, size_t n,
 			continue;
 		m = tones_of(g, &items[i], tones);
 		for (k = 0; k < m; k++) {
-			if (is_control(&g->tone[tones[k]])) {
-				v = offline(g, &items[i], tones[k]);
-				if (v == NULL)
-					items[i].bad = 1;
+			if (items[i].nomsg.len > 0 ||
+			    is_control(&g->tone[tones[k]])) {
+				v = items[i].nomsg.len > 0 ? NULL :
+				    offline(g, &items[i], tones[k]);
 				json_append(items[i].variants, v != NULL ? v :
 				    json_new_null());
 				continue;
@@ -919,8 +986,6 @@ llm_batch(struct generator *g, struct generate_item *items, size_t n,
 		if (t->variant != NULL)
 			cJSON_ReplaceItemInArray(items[t->item].variants,
 			    (int)t->slot, t->variant);
-		else
-			items[t->item].bad = 1;
 		buf_release(&t->history);
 		buf_release(&t->request);
 		buf_release(&t->answer);
@@ -929,10 +994,8 @@ llm_batch(struct generator *g, struct generate_item *items, size_t n,
 	for (i = 0; rc == 0 && i < n; i++) {
 		if (items[i].rec == NULL || items[i].variants == NULL)
 			continue;
-		if (items[i].bad)
-			fail(&items[i]);
-		else
-			finish(&items[i]);
+		m = tones_of(g, &items[i], tones);
+		finish(g, &items[i], tones, m);
 	}
 	return rc;
 }
@@ -969,16 +1032,39 @@ generate_summary(const struct generator *g, struct buf *out)
 		    m->cache_errors, strerror(m->cache_errno));
 }
 
+void
+generate_account(struct generator *g, const struct diag *d,
+    const char *file, unsigned long line, size_t nmessages,
+    const struct reasons *lost)
+{
+	size_t k;
+
+	g->messages += nmessages;
+	g->lost += lost->n + lost->dropped;
+	for (k = 0; k < lost->n; k++)
+		diag_at(d, file, line, "%s", reasons_get(lost, k));
+}
+
+void
+generate_lost_summary(const struct generator *g, struct buf *out)
+{
+	if (g->lost > 0)
+		buf_printf(out, "%lu of %lu message%s could not be generated",
+		    g->lost, g->messages, g->messages == 1 ? "" : "s");
+}
+
 /* Writes or rejects each item of a batch, in order; 1 to stop. */
 static int
-emit(struct run *run, struct generate_item *items, size_t n,
-    const char *name, struct buf *out)
+emit(struct generator *g, struct run *run, struct generate_item *items,
+    size_t n, const char *name, struct buf *out)
 {
 	size_t i;
 	int stop = 0;
 
 	for (i = 0; !stop && i < n; i++) {
 		if (items[i].why.n == 0 && items[i].why.dropped == 0) {
+			generate_account(g, &run->diag, name, items[i].line,
+			    items[i].nmessages, &items[i].lost);
 			buf_reset(out);
 			json_write(out, items[i].rec);
 			stop = run_write(run, out->data, out->len) < 0;
@@ -1040,7 +1126,7 @@ generate_run(struct generator *g, struct run *run, const char *input,
 			rc = CPO_EXIT_IO;
 			break;
 		}
-		stop = emit(run, items, n, name, &out) || st == NDJSON_EOF ||
+		stop = emit(g, run, items, n, name, &out) || st == NDJSON_EOF ||
 		    st == NDJSON_IOERR;
 	}
 	if (st == NDJSON_IOERR) {

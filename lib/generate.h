@@ -15,14 +15,21 @@
  *
  * The control message always comes from its template, whatever the
  * backend: it is the experiment's baseline and must not change with a
- * model. A record is all or nothing: when one of its messages fails, it is
- * rejected with every message's reasons rather than written with fewer
- * variants than the experiment expects.
+ * model. A customer is never dropped from the experiment for want of a
+ * message: a record is rejected only when its input is broken (no
+ * customer_id, no retrieval or one of the wrong shape, an assignment that
+ * does not fit the experiment). A message that cannot be written (no
+ * passage to ground it on, a fact its template needs missing, a model's
+ * answers breaking the rules, --max-cost reached) is left out of the
+ * variants, and the record is written without it, with the reasons in the
+ * item's lost: cpo-assign and cpo-simulate then send the customer the
+ * control message, in their arm (fallback "missing").
  *
  * Usage: generate_init; generate_load_tones; generate_open_llm for a
  * model backend; then for each batch of records
- * generate_batch, and write or reject each item in order; finally
- * generate_summary and generate_release.
+ * generate_batch, and write (with generate_account) or reject each item in
+ * order; finally generate_lost_summary, generate_summary and
+ * generate_release.
  */
 #ifndef CPO_GENERATE_H
 #define CPO_GENERATE_H
@@ -57,12 +64,20 @@ struct generate_item {
 	struct buf raw;		/* its text, for the rejects file */
 	unsigned long line;
 	struct reasons why;	/* why it is rejected; empty when it is not */
+	/*
+	 * Of a record that is written: the messages it was to get, and one
+	 * entry per message that could not be written, "customer "ID", tone
+	 * 'NAME': not generated: REASONS".
+	 */
+	size_t nmessages;
+	struct reasons lost;
 	/* The rest is generate_batch's. */
 	struct compose_facts facts;
 	struct passages ps;
 	cJSON *variants;
 	size_t arm_tone;
 	int assigned, bad;
+	struct buf nomsg;	/* why no message at all can be written */
 };
 
 /* An answer of the run, by its request's key. */
@@ -108,6 +123,8 @@ struct generator {
 	struct composer comp;
 	struct variant v;
 	struct buf prefix, text;
+	/* Messages of the records written, and those not written. */
+	unsigned long messages, lost;
 };
 
 /*
@@ -165,7 +182,8 @@ void generate_item_reset(struct generate_item *it);
 
 /*
  * Adds "variants" to the record of every item of the batch whose why is
- * still empty, or fills why. Every tone of the experiment's arms must have
+ * still empty, or fills why; fills each written item's nmessages and lost
+ * (the messages left out). Every tone of the experiment's arms must have
  * been added. A model's requests for the whole batch are in flight
  * together (as many as the http client allows). Returns 0; or -1, after
  * appending the reason to fatal, when the model's service cannot be used
@@ -197,6 +215,21 @@ int generate_offline(struct generator *g, struct composer *c, size_t i,
  */
 int generate_run(struct generator *g, struct run *run, const char *input,
     size_t batch);
+
+/*
+ * Accounts for a record that is written (in input file at line): adds its
+ * nmessages to the run's messages, and prints through d each entry of
+ * lost, a message it was to get and does not, counting it.
+ */
+void generate_account(struct generator *g, const struct diag *d,
+    const char *file, unsigned long line, size_t nmessages,
+    const struct reasons *lost);
+
+/*
+ * Appends "N of M messages could not be generated" to out when any message
+ * could not be; nothing otherwise.
+ */
+void generate_lost_summary(const struct generator *g, struct buf *out);
 
 /*
  * Appends the model backend's account of the run to out: "requests N,

@@ -39,6 +39,7 @@ genline_init(struct genline *l, struct generator *g)
 	buf_init(&l->variants);
 	buf_init(&l->key);
 	reasons_init(&l->why);
+	reasons_init(&l->lost);
 	generate_item_init(&l->item);
 }
 
@@ -58,6 +59,7 @@ genline_release(struct genline *l)
 	buf_release(&l->variants);
 	buf_release(&l->key);
 	reasons_release(&l->why);
+	reasons_release(&l->lost);
 	generate_item_release(&l->item);
 }
 
@@ -142,8 +144,13 @@ slow(struct genline *l, const char *line, size_t len, int no_newline,
 		*why = it->why;
 		it->why = swap;
 		rc = -1;
-	} else
+	} else {
 		json_write(out, it->rec);
+		l->nmessages = it->nmessages;
+		swap = l->lost;
+		l->lost = it->lost;
+		it->lost = swap;
+	}
 	generate_item_reset(it);
 	return rc;
 }
@@ -451,6 +458,7 @@ fast(struct genline *l, const char *line, size_t len, struct buf *out)
 		return 0;
 	}
 	put(l, line, &f, n, assigned ? &arm : NULL, id, out);
+	l->nmessages = nt;
 	l->fast++;
 	return 1;
 }
@@ -461,6 +469,8 @@ genline_record(struct genline *l, const char *line, size_t len,
 {
 	size_t col;
 
+	reasons_reset(&l->lost);
+	l->nmessages = 0;
 	if (is_blank(line, len))
 		return 0;
 	if ((col = utf8_valid_prefix(line, len)) != len) {
@@ -502,6 +512,8 @@ genline_run(struct generator *g, struct run *run, const char *input)
 			continue;
 		case 1:
 			run_read(run);
+			generate_account(g, &run->diag, name, in.lineno,
+			    l->nmessages, &l->lost);
 			stop = run_write(run, out.data, out.len) < 0;
 			break;
 		default:

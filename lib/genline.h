@@ -53,6 +53,9 @@ struct genline {
 	struct buf variants, key;
 	struct reasons why;	/* the fast path's, thrown away */
 	struct generate_item item;	/* the slow path's */
+	/* Of the last record written: as generate_item's. */
+	size_t nmessages;
+	struct reasons lost;
 	unsigned long fast, slow, hits, misses;
 };
 
@@ -64,8 +67,10 @@ void genline_release(struct genline *l);
 /*
  * Adds the variants to the record in line (len bytes, without its
  * newline; no_newline set when it was the input's last line without one).
- * Returns 1 after appending the record to out (without a newline), 0 for
- * a blank line, or -1 after adding to why the reasons it is rejected.
+ * Returns 1 after appending the record to out (without a newline) and
+ * setting l->nmessages and l->lost (the messages it was to get, and those
+ * left out), 0 for a blank line, or -1 after adding to why the reasons it
+ * is rejected.
  */
 int genline_record(struct genline *l, const char *line, size_t len,
     int no_newline, struct buf *out, struct reasons *why);

@@ -147,13 +147,14 @@ A little something: Double Leaf Points Weekend
 News from Brightleaf Home: Double Leaf Points Weekend'
 }
 
-@test "no subject alternative that fits in 60 characters is an error naming the tone" {
+@test "no subject alternative that fits in 60 characters leaves the tone's message out, naming customer and tone" {
 	head -n 1 records.ndjson > one.ndjson
 	run -1 --separate-stderr cpo-generate --templates templates/long-subject \
 	    --tones urgent one.ndjson
-	expect_stdout ''
-	expect_stderr "cpo-generate: one.ndjson:1: tone 'urgent': no [subject] alternative fits in 60 characters
-cpo-generate: 1 read, 0 written, 1 rejected"
+	run -0 jq -r '[.customer_id, (.variants | map(.tone) | join(","))] | @tsv' <<< "$output"
+	expect_stdout "C101	control"
+	expect_stderr "cpo-generate: one.ndjson:1: customer \"C101\", tone 'urgent': not generated: no [subject] alternative fits in 60 characters
+cpo-generate: 1 of 2 messages could not be generated"
 }
 
 @test "every citation names a retrieved passage and quotes its text exactly, with a marker in the body" {
@@ -328,21 +329,37 @@ Hello, Gold member.'
 	head -n 1 records.ndjson > one.ndjson
 	run -1 --separate-stderr cpo-generate --templates templates/short \
 	    --tones urgent one.ndjson
-	expect_stdout ''
-	expect_stderr "cpo-generate: one.ndjson:1: tone 'urgent': body has 96 words, fewer than 150
-cpo-generate: 1 read, 0 written, 1 rejected"
+	run -0 jq -r '[.customer_id, (.variants | map(.tone) | join(","))] | @tsv' <<< "$output"
+	expect_stdout "C101	control"
+	expect_stderr "cpo-generate: one.ndjson:1: customer \"C101\", tone 'urgent': not generated: body has 96 words, fewer than 150
+cpo-generate: 1 of 2 messages could not be generated"
 }
 
 @test "quotes of two passages that cannot fit in 200 words are an error" {
 	head -n 1 records.ndjson > one.ndjson
 	run -1 --separate-stderr cpo-generate --templates templates/long \
 	    --tones urgent one.ndjson
-	expect_stdout ''
-	expect_stderr "cpo-generate: one.ndjson:1: tone 'urgent': the quotes of 2 passages do not fit in 200 words
-cpo-generate: 1 read, 0 written, 1 rejected"
+	run -0 jq -r '[.customer_id, (.variants | map(.tone) | join(","))] | @tsv' <<< "$output"
+	expect_stdout "C101	control"
+	expect_stderr "cpo-generate: one.ndjson:1: customer \"C101\", tone 'urgent': not generated: the quotes of 2 passages do not fit in 200 words
+cpo-generate: 1 of 2 messages could not be generated"
 }
 
-@test "records that cannot be given a message are rejected with clear reasons (table)" {
+@test "a message that cannot be written leaves the others, and the customer's arm keeps the record" {
+	{ head -n 1 assigned.ndjson; sed -n 2p records.ndjson; } |
+	    jq -c '.retrieval.results = []' > empty.ndjson
+	run -1 --separate-stderr cpo-generate empty.ndjson
+	run -0 jq -c '[.customer_id, .assignment.experiment_arm, .assignment.variant_id, .variants]' <<< "$output"
+	expect_stdout "$(jq -c '[.customer_id, .assignment.experiment_arm, .assignment.variant_id, []]' empty.ndjson)"
+	expect_stderr "cpo-generate: empty.ndjson:1: customer \"$(head -n 1 empty.ndjson | jq -r .customer_id)\", tone '$(head -n 1 empty.ndjson | jq -r .assignment.tone)': not generated: field 'retrieval.results': empty: no approved content to ground a message on
+cpo-generate: empty.ndjson:2: customer \"C102\", tone 'urgent': not generated: field 'retrieval.results': empty: no approved content to ground a message on
+cpo-generate: empty.ndjson:2: customer \"C102\", tone 'informational': not generated: field 'retrieval.results': empty: no approved content to ground a message on
+cpo-generate: empty.ndjson:2: customer \"C102\", tone 'friendly': not generated: field 'retrieval.results': empty: no approved content to ground a message on
+cpo-generate: empty.ndjson:2: customer \"C102\", tone 'control': not generated: field 'retrieval.results': empty: no approved content to ground a message on
+cpo-generate: 5 of 5 messages could not be generated"
+}
+
+@test "broken records are rejected, and customers who cannot be given a message written without it, with clear reasons (table)" {
 	run_cases cpo-generate cases
 }
 
@@ -584,26 +601,26 @@ Your answer broke these rules:
 Write the whole answer again, as a JSON object with a subject and a body.'
 }
 
-@test "an answer that never passes is rejected after --attempts answers, with every reason" {
+@test "an answer that never passes leaves the message out after --attempts answers, with every reason" {
 	routes /v1/chat/completions '{"answer":"uncited"}'
 	head -n 1 records.ndjson > one.ndjson
 	run -1 --separate-stderr openai --tones urgent --attempts 2 one.ndjson
-	expect_stdout ''
-	expect_stderr "cpo-generate: one.ndjson:1: tone 'urgent': figure '30%' in the body is not in the cited text
-cpo-generate: one.ndjson:1: tone 'urgent': no answer passed the rules in 2 attempts
+	run -0 jq -r '[.customer_id, (.variants | map(.tone) | join(","))] | @tsv' <<< "$output"
+	expect_stdout "C101	control"
+	expect_stderr "cpo-generate: one.ndjson:1: customer \"C101\", tone 'urgent': not generated: figure '30%' in the body is not in the cited text; no answer passed the rules in 2 attempts
 cpo-generate: requests 2, answered from the cache 0, tokens 1800 in and 520 out, cost \$0.0006
-cpo-generate: 1 read, 0 written, 1 rejected"
+cpo-generate: 1 of 2 messages could not be generated"
 }
 
 @test "an answer that is not a JSON object with a subject and a body is an error" {
 	routes /v1/chat/completions '{"answer":"prose"}'
 	head -n 1 records.ndjson > one.ndjson
 	run -1 --separate-stderr openai --tones urgent --attempts 1 one.ndjson
-	expect_stdout ''
-	expect_stderr "cpo-generate: one.ndjson:1: tone 'urgent': the answer is not a JSON object with a subject and a body: Sure! Here is your email: Dear customer, ...
-cpo-generate: one.ndjson:1: tone 'urgent': no answer passed the rules in 1 attempt
+	run -0 jq -r '[.customer_id, (.variants | map(.tone) | join(","))] | @tsv' <<< "$output"
+	expect_stdout "C101	control"
+	expect_stderr "cpo-generate: one.ndjson:1: customer \"C101\", tone 'urgent': not generated: the answer is not a JSON object with a subject and a body: Sure! Here is your email: Dear customer, ...; no answer passed the rules in 1 attempt
 cpo-generate: requests 1, answered from the cache 0, tokens 900 in and 260 out, cost \$0.0003
-cpo-generate: 1 read, 0 written, 1 rejected"
+cpo-generate: 1 of 2 messages could not be generated"
 }
 
 @test "a 429 is retried after the wait the server asks for" {
@@ -617,14 +634,15 @@ cpo-generate: 1 read, 0 written, 1 rejected"
 	same requests 2 "$(requests | jq length)"
 }
 
-@test "a 500 on every try rejects the record with the service's message" {
+@test "a 500 on every try leaves the message out with the service's message" {
 	routes /v1/chat/completions '{"status":500,"json":{"error":{"message":"boom"}}}'
-	head -n 1 records.ndjson > one.ndjson
-	run -1 --separate-stderr openai --tones urgent one.ndjson
-	expect_stdout ''
-	expect_stderr "cpo-generate: one.ndjson:1: tone 'urgent': HTTP 500 after 3 attempts: boom
+	head -n 1 assigned.ndjson | jq -c '.assignment |= (.experiment_arm = "treatment_1" | .tone = "urgent" | .variant_id = null)' > one.ndjson
+	run -1 --separate-stderr openai one.ndjson
+	run -0 jq -c '[.customer_id, .assignment, .variants]' <<< "$output"
+	expect_stdout "$(jq -c '[.customer_id, .assignment, []]' one.ndjson)"
+	expect_stderr "cpo-generate: one.ndjson:1: customer \"C101\", tone 'urgent': not generated: HTTP 500 after 3 attempts: boom
 cpo-generate: requests 1, answered from the cache 0, tokens 0 in and 0 out, cost \$0.0000
-cpo-generate: 1 read, 0 written, 1 rejected"
+cpo-generate: 1 of 1 message could not be generated"
 }
 
 @test "--backend azure-openai posts to the deployment with the api-key header" {
@@ -693,16 +711,40 @@ false'
 true'
 }
 
-@test "--max-cost stops sending requests once the run has cost that much; the rest are rejected" {
+@test "--max-cost stops sending requests once the run has cost that much; the rest get no model's message" {
 	routes /v1/chat/completions '{"answer":"good"}'
 	head -n 3 records.ndjson > three.ndjson
 	run -1 --separate-stderr openai --tones urgent --jobs 1 --max-cost 0.0001 three.ndjson
-	run -0 jq -r .customer_id <<< "$output"
-	expect_stdout 'C101'
-	expect_stderr "cpo-generate: three.ndjson:2: tone 'urgent': not sent: the run has cost \$0.0003, reaching --max-cost \$0.0001
-cpo-generate: three.ndjson:3: tone 'urgent': not sent: the run has cost \$0.0003, reaching --max-cost \$0.0001
+	run -0 jq -r '[.customer_id, (.variants | map(.tone) | join(","))] | @tsv' <<< "$output"
+	expect_stdout "C101	urgent,control
+C102	control
+C103	control"
+	expect_stderr "cpo-generate: three.ndjson:2: customer \"C102\", tone 'urgent': not generated: not sent: the run has cost \$0.0003, reaching --max-cost \$0.0001
+cpo-generate: three.ndjson:3: customer \"C103\", tone 'urgent': not generated: not sent: the run has cost \$0.0003, reaching --max-cost \$0.0001
 cpo-generate: requests 1, answered from the cache 0, tokens 900 in and 260 out, cost \$0.0003
-cpo-generate: 3 read, 1 written, 2 rejected"
+cpo-generate: 2 of 6 messages could not be generated"
+}
+
+@test "assign-early with a model whose answers never pass: every customer reaches the lift, in their arm, sent the control message" {
+	routes /v1/chat/completions '{"answer":"short"}'
+	cpo-validate customers.csv | cpo-segment | cpo-assign | cpo-retrieve \
+	    > retrieved.ndjson
+	run -1 --separate-stderr openai --attempts 2 retrieved.ndjson
+	printf '%s\n' "$output" > generated.ndjson
+	same 'generate: summary' 'cpo-generate: 3 of 5 messages could not be generated' \
+	    "${stderr_lines[-1]}"
+	same 'generate: records' 5 "$(wc -l < generated.ndjson)"
+	cpo-safety --backend local --audit audit.csv generated.ndjson |
+	    cpo-simulate > simulated.ndjson
+	run -0 jq -r '[.customer_id, .engagement.experiment_arm, .engagement.delivered, .engagement.fallback // "none"] | @tsv' simulated.ndjson
+	expect_stdout "C0000001	control	control	none
+C0000002	treatment_3	control	missing
+C0000003	treatment_2	control	missing
+C0000004	control	control	none
+C0000005	treatment_1	control	missing"
+	run -0 cpo-lift simulated.ndjson
+	run -0 jq -c '[.total_customers, (.arms[] | [.arm_name, .sample_size, .fallback.count])]' <<< "$output"
+	expect_stdout '[5,["control",2,0],["treatment_1",1,1],["treatment_2",1,1],["treatment_3",1,1]]'
 }
 
 @test "a refused key stops the run with exit 3, and the key is never shown" {
@@ -813,17 +855,18 @@ Town2
 Town3'
 }
 
-@test "--personalize segment rejects a customer who lacks a fact the segment's message names" {
+@test "--personalize segment gives no message to a customer who lacks a fact the segment's message names" {
 	routes /v1/chat/completions '{"answer":"segment"}'
 	segment_records | head -n 2 | jq -c 'if .customer_id == "S2" then
 	    del(.location) else . end' > two.ndjson
 	run -1 --separate-stderr openai --personalize segment --tones urgent \
 	    two.ndjson
-	run -0 jq -r .customer_id <<< "$output"
-	expect_stdout S1
-	expect_stderr "cpo-generate: two.ndjson:2: tone 'urgent': the segment's message names {location}: field 'location' is missing
+	run -0 jq -r '[.customer_id, (.variants | map(.tone) | join(","))] | @tsv' <<< "$output"
+	expect_stdout "S1	urgent,control
+S2	control"
+	expect_stderr "cpo-generate: two.ndjson:2: customer \"S2\", tone 'urgent': not generated: the segment's message names {location}: field 'location' is missing
 cpo-generate: requests 1, answered from the cache 0, shared 1, tokens 900 in and 260 out, cost \$0.0003
-cpo-generate: 2 read, 1 written, 1 rejected"
+cpo-generate: 1 of 4 messages could not be generated"
 }
 
 @test "--personalize segment with --cache: a second run makes no request" {
