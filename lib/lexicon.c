@@ -1201,6 +1201,20 @@ new_edge(struct lexicon_scan *sc, uint32_t from, uint32_t to, size_t start,
 	return e;
 }
 
+/* Lists word id (when not -1) in sc->words. */
+static void
+note_word(struct lexicon_scan *sc, long id)
+{
+	if (id < 0)
+		return;
+	if (sc->nwords == sc->capwords) {
+		sc->capwords = sc->capwords == 0 ? 64 : sc->capwords * 2;
+		sc->words = xreallocarray(sc->words, sc->capwords,
+		    sizeof(*sc->words));
+	}
+	sc->words[sc->nwords++] = (uint32_t)id;
+}
+
 /* Gives edge e word id (when not -1), and lists it in sc->words. */
 static void
 add_id(struct lexicon_scan *sc, struct edge *e, long id)
@@ -1215,12 +1229,7 @@ add_id(struct lexicon_scan *sc, struct edge *e, long id)
 	if (e->nids == TEXTNORM_FORMS)
 		return;
 	e->ids[e->nids++] = (uint32_t)id;
-	if (sc->nwords == sc->capwords) {
-		sc->capwords = sc->capwords == 0 ? 64 : sc->capwords * 2;
-		sc->words = xreallocarray(sc->words, sc->capwords,
-		    sizeof(*sc->words));
-	}
-	sc->words[sc->nwords++] = (uint32_t)id;
+	note_word(sc, id);
 }
 
 /*
@@ -1340,9 +1349,14 @@ joinable(const struct textnorm_piece *p, size_t i)
 	return p[i].glued || (p[i].len == 1 && p[i - 1].len == 1);
 }
 
-/* Builds the lattice of the text split into sc->tn; returns its nodes. */
+/*
+ * Builds the lattice of the text split into sc->tn; returns its nodes.
+ * Unless full, only lists the words of the pieces in sc->words, all of
+ * them (a piece's edge keeps TEXTNORM_FORMS at most), with no edges for
+ * the pieces: most texts are done when their words are known.
+ */
 static uint32_t
-build(const struct lexicon *lx, struct lexicon_scan *sc)
+build(const struct lexicon *lx, struct lexicon_scan *sc, int full)
 {
 	const struct textnorm_piece *p = sc->tn.p;
 	size_t n = sc->tn.n, i, a, k;
@@ -1352,7 +1366,14 @@ build(const struct lexicon *lx, struct lexicon_scan *sc)
 
 	sc->ne = 0;
 	sc->nwords = 0;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !full; i++) {
+		f = sc->tn.forms.data + p[i].form;
+		note_word(sc, lookup(lx, f, p[i].len));
+		for (k = 1, f += p[i].len + 1; k < p[i].nforms;
+		    k++, f += strlen(f) + 1)
+			note_word(sc, lookup(lx, f, strlen(f)));
+	}
+	for (i = 0; i < n && full; i++) {
 		e = new_edge(sc, (uint32_t)i, (uint32_t)i + 1, p[i].start,
 		    p[i].end, p[i].brk);
 		f = sc->tn.forms.data + p[i].form;
@@ -1701,7 +1722,7 @@ classify_text(const struct lexicon *lx, struct lexicon_scan *sc,
 	for (k = 0; k < SAFETY_NCATEGORIES; k++)
 		severity[k] = 0;
 	textnorm_split(&sc->tn, text, len);
-	nodes = build(lx, sc);
+	nodes = build(lx, sc, 0);
 	if (sc->ntried < lx->nrules) {
 		sc->tried = xreallocarray(sc->tried, lx->nrules,
 		    sizeof(*sc->tried));
@@ -1733,6 +1754,9 @@ classify_text(const struct lexicon *lx, struct lexicon_scan *sc,
 		mark_words(sc, 0);
 		return;
 	}
+	mark_words(sc, 0);
+	nodes = build(lx, sc, 1);
+	mark_words(sc, 1);
 	order_edges(sc, nodes);
 	for (node = 0; node < nodes; node++) {
 		if (sc->out[node] == sc->out[node + 1])
