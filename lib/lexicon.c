@@ -126,6 +126,15 @@ struct lexicon {
 	uint64_t *vhash;
 	uint32_t *vslot;
 	size_t vmask;
+	/*
+	 * The words of eight bytes or fewer again, each packed into an
+	 * integer (its bytes, zero-padded) with its number + 1 beside it:
+	 * most words of a text that are lexicon words are short, and are
+	 * then found by one multiplication and integer compares.
+	 */
+	uint64_t *spack;
+	uint32_t *sslot;
+	size_t smask;
 	struct textnorm tn;
 };
 
@@ -229,6 +238,8 @@ lexicon_free(struct lexicon *lx)
 	free(lx->gates);
 	free(lx->vhash);
 	free(lx->vslot);
+	free(lx->spack);
+	free(lx->sslot);
 	textnorm_release(&lx->tn);
 	free(lx);
 }
@@ -1035,12 +1046,32 @@ shape_bit(const char *w, size_t len)
 	return (x * 0x9e3779b1u) >> (32 - 16);
 }
 
+/* Word w of len (1 to 8) bytes packed into an integer. */
+static inline uint64_t
+pack(const char *w, size_t len)
+{
+	uint64_t x = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		x |= (uint64_t)(unsigned char)w[i] << (8 * i);
+	return x;
+}
+
+/* The slot of packed word x in a table of mask + 1 slots. */
+static inline size_t
+pack_slot(uint64_t x, size_t mask)
+{
+	x *= 0x9e3779b97f4a7c15ULL;
+	return (size_t)(x >> 40) & mask;
+}
+
 /* Builds lx->vhash and lx->vslot, a quarter full at most. */
 static void
 hash_vocabulary(struct lexicon *lx)
 {
 	size_t cap = 16, i, k;
-	uint64_t h;
+	uint64_t h, x;
 
 	while (cap < 4 * lx->vocab.n)
 		cap *= 2;
@@ -1054,6 +1085,19 @@ hash_vocabulary(struct lexicon *lx)
 			;
 		lx->vhash[k] = h;
 		lx->vslot[k] = (uint32_t)i + 1;
+	}
+	lx->spack = xcalloc(cap, sizeof(*lx->spack));
+	lx->sslot = xcalloc(cap, sizeof(*lx->sslot));
+	lx->smask = cap - 1;
+	for (i = 0; i < lx->vocab.n; i++) {
+		if (lx->vocab.len[i] == 0 || lx->vocab.len[i] > 8)
+			continue;
+		x = pack(lx->vocab.str[i], lx->vocab.len[i]);
+		for (k = pack_slot(x, lx->smask); lx->sslot[k] != 0;
+		    k = (k + 1) & lx->smask)
+			;
+		lx->spack[k] = x;
+		lx->sslot[k] = (uint32_t)i + 1;
 	}
 }
 
@@ -1149,10 +1193,18 @@ lexicon_scan_free(struct lexicon_scan *sc)
 static long
 lookup_hashed(const struct lexicon *lx, const char *w, size_t len)
 {
-	uint64_t h;
+	uint64_t h, x;
 	size_t k;
 	uint32_t id;
 
+	if (len <= 8) {
+		x = pack(w, len);
+		for (k = pack_slot(x, lx->smask); (id = lx->sslot[k]) != 0;
+		    k = (k + 1) & lx->smask)
+			if (lx->spack[k] == x)
+				return (long)id - 1;
+		return -1;
+	}
 	h = word_hash(w, len);
 	for (k = h & lx->vmask; (id = lx->vslot[k]) != 0;
 	    k = (k + 1) & lx->vmask)
