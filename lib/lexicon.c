@@ -3,8 +3,12 @@
  * The lexicon classifier. Patterns are compiled into sequences of elements
  * (a word number, a class, or any word); every word of every pattern is
  * numbered in one vocabulary, and each pattern is indexed by the words it
- * can start with, so that screening a text costs a hash lookup per word and
- * a pattern is only tried where its first word occurs.
+ * can start with, so that a pattern is only tried where its first word
+ * occurs. Each pattern of a category is also keyed by the group of words it
+ * needs (one of each group must be in the text) whose words are rarest in
+ * ordinary text: a text is first read for its words alone (a shape filter,
+ * then a hash probe, for each), and when none of them keys a pattern whose
+ * every group the text has, which is nearly always, nothing more is done.
  *
  * A text becomes a small graph of words (a "lattice"): one edge per piece
  * from lib/textnorm, carrying the vocabulary numbers of all its forms, and
