@@ -196,8 +196,9 @@ screen_all(struct job *j, const struct options *opt)
 	if (rc < 0)
 		diag_in(&j->run.diag, j->loop.name, "read error: %s",
 		    strerror(errno));
-	else if (rc > 0 && j->run.write_error && errno != 0)
-		diag_in(&j->run.diag, opt->audit, "%s", strerror(errno));
+	else if (j->loop.audit_errno != 0)
+		diag_in(&j->run.diag, opt->audit, "%s",
+		    strerror(j->loop.audit_errno));
 	if (j->loop.failed > 0)
 		diag_msg(&j->run.diag, "%lu of %lu messages could not be "
 		    "screened and were blocked", j->loop.failed,

@@ -454,6 +454,7 @@ flush_out(struct screening *j)
 	if (j->nout == 0)
 		return 0;
 	if (audit_flush(j->audit) < 0) {
+		j->audit_errno = errno != 0 ? errno : EIO;
 		j->run->write_error = 1;
 		rc = -1;
 	} else if (run_write(j->run, j->out.data, j->out.len - 1) < 0)

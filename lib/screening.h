@@ -44,7 +44,8 @@ struct screening {
 	    const char *variant_id, const char *error);
 	void *arg;
 	struct progress *progress;	/* borrowed; NULL for none */
-	unsigned long failed;		/* messages blocked for failures */
+	unsigned long failed;
+	int audit_errno;		/* the audit log's write error, or 0 */		/* messages blocked for failures */
 	/* private */
 	struct screening_slot *slots;
 	size_t nslots;

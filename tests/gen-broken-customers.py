@@ -6,8 +6,12 @@
 
 DIR/all.csv     200 data rows: 180 good ones and 20 broken in different ways
 DIR/good.csv    the same header and the 180 good rows alone, in the same order
+DIR/valid.csv   the rows cpo-validate accepts, in the same order: the good
+                ones and the 1 MB location, which is valid data that no
+                message can hold
 DIR/broken.tsv  one line per broken row: its line number in all.csv, the
-                program that must reject it, and what is wrong with it
+                program that must reject it (or, for the 1 MB location, the
+                one that cannot write its messages), and what is wrong
 
 The rows are the same on every run (a fixed seed), so a failing test can be
 replayed by hand.
@@ -95,6 +99,11 @@ def main():
         f.write(HEADER.encode() + b"\n")
         for line in good:
             f.write(line + b"\n")
+    with open(os.path.join(out, "valid.csv"), "wb") as f:
+        f.write(HEADER.encode() + b"\n")
+        for line, entry in rows:
+            if entry is None or entry[0] != "cpo-validate":
+                f.write(line + b"\n")
 
 
 if __name__ == "__main__":
