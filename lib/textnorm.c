@@ -215,8 +215,12 @@ const char *
 textnorm_form(const struct textnorm *t, const struct textnorm_piece *p,
     size_t k)
 {
-	const char *f = t->forms.data + p->form;
+	const char *f;
 
+	/* No form stored yet: data is NULL, and NULL + 0 is undefined. */
+	if (t->forms.data == NULL)
+		return "";
+	f = t->forms.data + p->form;
 	while (k-- > 0)
 		f += strlen(f) + 1;
 	return f;
@@ -227,11 +231,13 @@ static void
 add_form(struct textnorm *t, struct textnorm_piece *p, const char *f,
     size_t len)
 {
-	const char *g = t->forms.data + p->form;
+	const char *g;
 	size_t k;
 
 	if (p->nforms >= TEXTNORM_FORMS)
 		return;
+	/* The piece's forms so far; none (data may be NULL) when nforms is 0. */
+	g = p->nforms > 0 ? t->forms.data + p->form : NULL;
 	for (k = 0; k < p->nforms; k++, g += strlen(g) + 1)
 		if (strlen(g) == len && memcmp(g, f, len) == 0)
 			return;
