@@ -27,7 +27,7 @@ static const char synopsis[] = PROG " [--backend template|openai|"
     "[--model NAME] [--url URL] [--api-version V] [--attempts N] "
     "[--jobs N] [--timeout SECONDS] [--max-cost USD] [--cache DIR] "
     "[--personalize segment|customer] [--prices FILE] [--rejects FILE] "
-    "[--strict] [FILE]";
+    "[--strict] [--quiet] [FILE]";
 
 static const char help[] =
     "Add grounded, cited message variants to each customer record.\n"
@@ -54,6 +54,7 @@ static const char help[] =
     "      --prices FILE      model prices (default built in)\n"
     "  -r, --rejects FILE     write rejected records, with reasons, to FILE\n"
     "  -s, --strict           stop at the first rejected record\n"
+    "  -q, --quiet            no progress line on a terminal\n"
     "  -h, --help             show this help and exit\n"
     "  -V, --version          show the version and exit\n";
 
@@ -63,6 +64,7 @@ struct options {
 	const char *rejects_path, *input, *personalize;
 	int strict, attempts, jobs;
 	double timeout, max_cost;
+	int quiet;
 };
 
 struct job {
@@ -70,6 +72,7 @@ struct job {
 	struct experiment exp;
 	struct generator gen;
 	struct buf why, where;
+	struct progress progress;	/* model backends, on a terminal */
 };
 
 /* Reports a setup failure of lib/generate; returns the exit status. */
@@ -213,6 +216,7 @@ parse_options(int argc, char **argv, const struct diag *d,
 		{ "prices", required_argument, NULL, 'P' },
 		{ "rejects", required_argument, NULL, 'r' },
 		{ "strict", no_argument, NULL, 's' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -220,7 +224,7 @@ parse_options(int argc, char **argv, const struct diag *d,
 	int c, bad = 0;
 
 	opterr = 0;
-	while (!bad && (c = getopt_long(argc, argv, ":b:t:T:e:m:u:a:j:c:p:r:shV",
+	while (!bad && (c = getopt_long(argc, argv, ":b:t:T:e:m:u:a:j:c:p:r:sqhV",
 	    longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
@@ -258,6 +262,9 @@ parse_options(int argc, char **argv, const struct diag *d,
 			break;
 		case 's':
 			opt->strict = 1;
+			break;
+		case 'q':
+			opt->quiet = 1;
 			break;
 		case 'a':
 			bad = count(d, "--attempts", optarg, 10,
@@ -320,7 +327,7 @@ main(int argc, char **argv)
 {
 	struct options opt = { "template", "urgent,informational,friendly",
 	    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "-", "customer", 0,
-	    3, 4, 60, 0 };
+	    3, 4, 60, 0, 0 };
 	struct job j;
 	time_t now = 0;
 	int rc, c;
@@ -339,9 +346,15 @@ main(int argc, char **argv)
 	generate_init(&j.gen, &j.exp, now);
 	if (rc < 0 && (rc = open_all(&j, &opt)) == CPO_EXIT_OK) {
 		j.run.strict = opt.strict;
+		/* Offline, a million records take less than a minute. */
+		progress_init(&j.progress, stderr, opt.quiet ||
+		    j.gen.llm == NULL);
+		progress_begin(&j.progress, PROG, 0);
+		j.gen.progress = &j.progress;
 		rc = j.gen.llm == NULL ? genline_run(&j.gen, &j.run,
 		    opt.input) : generate_run(&j.gen, &j.run, opt.input,
 		    (size_t)opt.jobs * 4);
+		progress_end(&j.progress);
 		buf_reset(&j.why);
 		generate_summary(&j.gen, &j.why);
 		if (j.why.len > 0)

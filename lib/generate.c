@@ -1062,6 +1062,10 @@ emit(struct generator *g, struct run *run, struct generate_item *items,
 	int stop = 0;
 
 	for (i = 0; !stop && i < n; i++) {
+		/* A diagnostic may follow: it gets a line of its own. */
+		if (g->progress != NULL && (items[i].why.n > 0 ||
+		    items[i].why.dropped > 0 || items[i].lost.n > 0))
+			progress_clear(g->progress);
 		if (items[i].why.n == 0 && items[i].why.dropped == 0) {
 			generate_account(g, &run->diag, name, items[i].line,
 			    items[i].nmessages, &items[i].lost);
@@ -1128,6 +1132,8 @@ generate_run(struct generator *g, struct run *run, const char *input,
 		}
 		stop = emit(g, run, items, n, name, &out) || st == NDJSON_EOF ||
 		    st == NDJSON_IOERR;
+		if (g->progress != NULL)
+			progress_update(g->progress, run->nread);
 	}
 	if (st == NDJSON_IOERR) {
 		diag_in(&run->diag, name, "read error: %s", strerror(errno));

@@ -43,6 +43,7 @@
 #include "json.h"
 #include "llm.h"
 #include "passage.h"
+#include "progress.h"
 #include "reasons.h"
 #include "run.h"
 #include "template.h"
@@ -120,6 +121,7 @@ struct generator {
 	size_t nwant;
 	char generated_at[TIMEFMT_ISO_SIZE];
 	struct generate_llm *llm;	/* NULL: offline */
+	struct progress *progress;	/* borrowed; NULL for none */
 	struct composer comp;
 	struct variant v;
 	struct buf prefix, text;

@@ -13,7 +13,7 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-USAGE='usage: cpo-generate [--backend template|openai|azure-openai] [--tones LIST] [--templates DIR] [--experiment FILE] [--model NAME] [--url URL] [--api-version V] [--attempts N] [--jobs N] [--timeout SECONDS] [--max-cost USD] [--cache DIR] [--personalize segment|customer] [--prices FILE] [--rejects FILE] [--strict] [FILE]'
+USAGE='usage: cpo-generate [--backend template|openai|azure-openai] [--tones LIST] [--templates DIR] [--experiment FILE] [--model NAME] [--url URL] [--api-version V] [--attempts N] [--jobs N] [--timeout SECONDS] [--max-cost USD] [--cache DIR] [--personalize segment|customer] [--prices FILE] [--rejects FILE] [--strict] [--quiet] [FILE]'
 
 KEY=sk-stub-secret-0123456789
 

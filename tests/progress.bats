@@ -90,3 +90,30 @@ print(len(drawn) > 0, end is not None and
 	same 'terminal with --quiet' '' "$(cat tty.txt)"
 	cmp out.ndjson quiet.ndjson
 }
+
+# And for cpo-generate with a model backend (the stub's answers; whether they
+# pass the rules does not matter here): offline it shows nothing.
+@test "generating with a model on a terminal shows records and rate; --quiet and offline show none" {
+	local fix cmd i
+	stub_start "$BATS_TEST_TMPDIR" --lifetime 60 \
+	    --routes "$(fixture pipeline/llm-routes.json)"
+	fix=$(fixture generate/records.ndjson)
+	for i in $(seq 25); do cat "$fix"; done > many.ndjson
+	export SOURCE_DATE_EPOCH=0 OPENAI_API_KEY=sk-progress-test
+	cmd="(head -n 8 many.ndjson; sleep 1; tail -n +9 many.ndjson) |"
+	cmd+=" cpo-generate --tones urgent --attempts 1"
+	script -qfec "$cmd --backend openai --url http://127.0.0.1:$(cat stub.port)/v1 > out.ndjson" \
+	    /dev/null | sed 's/\r$//' > tty.txt
+	grep -q $'\rcpo-generate: [0-9]* records, [0-9.]*/s' tty.txt
+	same 'records' 100 "$(wc -l < out.ndjson)"
+	script -qfec "$cmd --backend openai --url http://127.0.0.1:$(cat stub.port)/v1 --quiet > quiet.ndjson" \
+	    /dev/null | sed 's/\r$//' > tty.txt
+	! grep -q 'records, ' tty.txt
+	cmp out.ndjson quiet.ndjson
+	script -qfec "$cmd > offline.ndjson" /dev/null > tty.txt
+	same 'terminal offline' '' "$(cat tty.txt)"
+}
+
+teardown() {
+	stub_stop "$BATS_TEST_TMPDIR"
+}
