@@ -229,9 +229,9 @@ llm() {
 	cmp one/results.json two/results.json
 	same 'screened by the service' 'openai-moderation' \
 	    "$(tail -n +2 one/logs/safety_audit.csv | cut -d, -f14 | sort -u)"
-	# Customers whose message no answer could write are rejected by
-	# cpo-generate: the run says so and keeps them in a file.
-	same 'customers: written + rejected by cpo-generate' 5 \
-	    "$(($(wc -l < one/records.ndjson) + $(wc -l < one/generate-rejects.ndjson)))"
+	# Customers whose message no answer could write stay in the
+	# experiment, in their arm, with the control message.
+	same 'customers: written, rejected by cpo-generate, counted' '5 0 5' \
+	    "$(wc -l < one/records.ndjson) $(wc -l < one/generate-rejects.ndjson) $(jq .total_customers one/results.json)"
 	run -1 grep -rl sk-stub-secret one two cache
 }
