@@ -18,19 +18,11 @@ USAGE='usage: cpo-generate [--backend template|openai|azure-openai] [--tones LIS
 KEY=sk-stub-secret-0123456789
 
 setup_file() {
-	cd "$BATS_FILE_TMPDIR"
-	python3 "$BATS_TEST_DIRNAME/stub/server.py" > stub.port 2> stub.err \
-	    3>&- &
-	echo $! > stub.pid
-	for _ in $(seq 100); do
-		[ -s stub.port ] && break
-		sleep 0.1
-	done
-	[ -s stub.port ]
+	stub_start "$BATS_FILE_TMPDIR"
 }
 
 teardown_file() {
-	kill "$(cat "$BATS_FILE_TMPDIR/stub.pid")" 2> /dev/null || true
+	stub_stop "$BATS_FILE_TMPDIR"
 }
 
 setup() {

@@ -17,19 +17,11 @@ BACKENDS=(openai azure-openai azure openai-moderation azure-search)
 export SOURCE_DATE_EPOCH=1767225600
 
 setup_file() {
-	cd "$BATS_FILE_TMPDIR"
-	python3 "$BATS_TEST_DIRNAME/stub/server.py" > stub.port 2> stub.err \
-	    3>&- &
-	echo $! > stub.pid
-	for _ in $(seq 100); do
-		[ -s stub.port ] && break
-		sleep 0.1
-	done
-	[ -s stub.port ]
+	stub_start "$BATS_FILE_TMPDIR"
 }
 
 teardown_file() {
-	kill "$(cat "$BATS_FILE_TMPDIR/stub.pid")" 2> /dev/null || true
+	stub_stop "$BATS_FILE_TMPDIR"
 }
 
 setup() {
@@ -230,10 +222,10 @@ azure-search: exit 0, answered [1,1], results 2: '
 
 # --- faults that last --------------------------------------------------------
 
-@test "500 on every try: the record is rejected, or its message blocked" {
+@test "500 on every try: the record is rejected, its message left out or blocked" {
 	run -0 fault '{"status":500}'
-	expect_stdout "openai: exit 1, answered [3,0], rejected 1: cpo-generate: gen.in:1: tone 'urgent': HTTP 500 after 3 attempts: the answer is not JSON
-azure-openai: exit 1, answered [3,0], rejected 1: cpo-generate: gen.in:1: tone 'urgent': HTTP 500 after 3 attempts: the answer is not JSON
+	expect_stdout "openai: exit 1, answered [3,0], written: cpo-generate: gen.in:1: customer \"C101\", tone 'urgent': not generated: HTTP 500 after 3 attempts: the answer is not JSON
+azure-openai: exit 1, answered [3,0], written: cpo-generate: gen.in:1: customer \"C101\", tone 'urgent': not generated: HTTP 500 after 3 attempts: the answer is not JSON
 azure: exit 1, answered [3,0], block: cpo-safety: safety.in:1: variant 'V1': blocked, screening failed: azure: HTTP 500 after 3 attempts
 openai-moderation: exit 1, answered [3,0], block: cpo-safety: safety.in:1: variant 'V1': blocked, screening failed: openai-moderation: HTTP 500 after 3 attempts
 azure-search: exit 1, answered [3,0], rejected 1: cpo-retrieve: retrieve.in:1: azure-search: HTTP 500 after 3 attempts"
@@ -266,29 +258,29 @@ openai-moderation: exit 3, answered [1,0], block: cpo-safety: safety.in:1: varia
 azure-search: exit 3, answered [1,0], rejected 1: cpo-retrieve: retrieve.in:1: azure-search: HTTP 404 (check AZURE_SEARCH_ENDPOINT and AZURE_SEARCH_INDEX)"
 }
 
-@test "malformed JSON: the record is rejected, or its message blocked" {
+@test "malformed JSON: the record is rejected, its message left out or blocked" {
 	run -0 fault '{"body":"{\"choices\": [{"}'
-	expect_stdout "openai: exit 1, answered [3,0], rejected 1: cpo-generate: gen.in:1: tone 'urgent': the answer is not JSON (at column 14)
-azure-openai: exit 1, answered [3,0], rejected 1: cpo-generate: gen.in:1: tone 'urgent': the answer is not JSON (at column 14)
+	expect_stdout "openai: exit 1, answered [3,0], written: cpo-generate: gen.in:1: customer \"C101\", tone 'urgent': not generated: the answer is not JSON (at column 14); no answer passed the rules in 3 attempts
+azure-openai: exit 1, answered [3,0], written: cpo-generate: gen.in:1: customer \"C101\", tone 'urgent': not generated: the answer is not JSON (at column 14); no answer passed the rules in 3 attempts
 azure: exit 1, answered [1,0], block: cpo-safety: safety.in:1: variant 'V1': blocked, screening failed: azure: unexpected answer: invalid JSON at line 1, column 14
 openai-moderation: exit 1, answered [1,0], block: cpo-safety: safety.in:1: variant 'V1': blocked, screening failed: openai-moderation: unexpected answer: invalid JSON at line 1, column 14
 azure-search: exit 1, answered [1,0], rejected 1: cpo-retrieve: retrieve.in:1: azure-search: malformed answer: not JSON"
 }
 
-@test "JSON of the wrong shape: the record is rejected, or its message blocked" {
+@test "JSON of the wrong shape: the record is rejected, its message left out or blocked" {
 	run -0 fault '{"json":{"unexpected":[1,2,3]}}'
-	expect_stdout "openai: exit 1, answered [3,0], rejected 1: cpo-generate: gen.in:1: tone 'urgent': the answer has no choices[0].message.content
-azure-openai: exit 1, answered [3,0], rejected 1: cpo-generate: gen.in:1: tone 'urgent': the answer has no choices[0].message.content
+	expect_stdout "openai: exit 1, answered [3,0], written: cpo-generate: gen.in:1: customer \"C101\", tone 'urgent': not generated: the answer has no choices[0].message.content; no answer passed the rules in 3 attempts
+azure-openai: exit 1, answered [3,0], written: cpo-generate: gen.in:1: customer \"C101\", tone 'urgent': not generated: the answer has no choices[0].message.content; no answer passed the rules in 3 attempts
 azure: exit 1, answered [1,0], block: cpo-safety: safety.in:1: variant 'V1': blocked, screening failed: azure: unexpected answer: no 'categoriesAnalysis' array
 openai-moderation: exit 1, answered [1,0], block: cpo-safety: safety.in:1: variant 'V1': blocked, screening failed: openai-moderation: unexpected answer: no 'results'
 azure-search: exit 1, answered [1,0], rejected 1: cpo-retrieve: retrieve.in:1: azure-search: malformed answer: expected an object with an array 'value'"
 }
 
-@test "a huge body is cut at 16 MiB: the record is rejected, or its message blocked" {
+@test "a huge body is cut at 16 MiB: the record is rejected, its message left out or blocked" {
 	# A long time-out, so that a slow machine does not time out first.
 	TIMEOUT=30 run -0 fault '{"size":20000000}'
-	expect_stdout "openai: exit 1, answered [1,0], rejected 1: cpo-generate: gen.in:1: tone 'urgent': http://127.0.0.1:PORT/v1/chat/completions: answer longer than 16777216 bytes (1 attempt)
-azure-openai: exit 1, answered [1,0], rejected 1: cpo-generate: gen.in:1: tone 'urgent': http://127.0.0.1:PORT/openai/deployments/mail/chat/completions?api-version=2024-06-01: answer longer than 16777216 bytes (1 attempt)
+	expect_stdout "openai: exit 1, answered [1,0], written: cpo-generate: gen.in:1: customer \"C101\", tone 'urgent': not generated: http://127.0.0.1:PORT/v1/chat/completions: answer longer than 16777216 bytes (1 attempt)
+azure-openai: exit 1, answered [1,0], written: cpo-generate: gen.in:1: customer \"C101\", tone 'urgent': not generated: http://127.0.0.1:PORT/openai/deployments/mail/chat/completions?api-version=2024-06-01: answer longer than 16777216 bytes (1 attempt)
 azure: exit 1, answered [1,0], block: cpo-safety: safety.in:1: variant 'V1': blocked, screening failed: azure: answer longer than 16777216 bytes (1 attempt)
 openai-moderation: exit 1, answered [1,0], block: cpo-safety: safety.in:1: variant 'V1': blocked, screening failed: openai-moderation: answer longer than 16777216 bytes (1 attempt)
 azure-search: exit 1, answered [1,0], rejected 1: cpo-retrieve: retrieve.in:1: azure-search: answer longer than 16777216 bytes (1 attempt)"
