@@ -85,8 +85,7 @@ experiment_metric(const char *name)
 static int
 bad(struct buf *err, const char *key, const char *want, const cJSON *v)
 {
-	buf_printf(err, "key '%s': expected %s, got ", key, want);
-	jsonfile_show(err, v);
+	jsonfile_expected(err, "key", key, want, v);
 	return -1;
 }
 

@@ -113,3 +113,26 @@ jsonfile_load(const char *path, jsonfile_parse_fn *parse, void *ctx,
 	buf_release(&text);
 	return rc;
 }
+
+void
+jsonfile_expected(struct buf *b, const char *kind, const char *name,
+    const char *want, const cJSON *v)
+{
+	buf_printf(b, "%s '%s': expected %s, got ", kind, name, want);
+	jsonfile_show(b, v);
+}
+
+void
+jsonfile_bad_field(struct reasons *why, const char *name, const char *want,
+    const cJSON *v)
+{
+	struct buf msg;
+
+	buf_init(&msg);
+	if (v == NULL)
+		buf_printf(&msg, "field '%s': missing", name);
+	else
+		jsonfile_expected(&msg, "field", name, want, v);
+	reasons_add_buf(why, &msg);
+	buf_release(&msg);
+}

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "json.h"
+#include "reasons.h"
 
 /* Largest file jsonfile_read accepts: configuration, not data. */
 #define JSONFILE_MAX (64UL << 20)
@@ -55,5 +56,19 @@ int jsonfile_load(const char *path, jsonfile_parse_fn *parse, void *ctx,
  * "nothing" for NULL (a missing member).
  */
 void jsonfile_show(struct buf *b, const cJSON *v);
+
+/*
+ * Appends "KIND 'NAME': expected WANT, got VALUE" to b, VALUE as
+ * jsonfile_show writes it ("nothing" for NULL); KIND is "key" or "field".
+ */
+void jsonfile_expected(struct buf *b, const char *kind, const char *name,
+    const char *want, const cJSON *v);
+
+/*
+ * Adds to why "field 'NAME': expected WANT, got VALUE", or "field 'NAME':
+ * missing" when v is NULL: how record readers name a bad member.
+ */
+void jsonfile_bad_field(struct reasons *why, const char *name,
+    const char *want, const cJSON *v);
 
 #endif

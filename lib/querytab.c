@@ -99,8 +99,7 @@ querytab_free(struct querytab *t)
 static int
 bad(struct buf *why, const char *name, const char *what, const cJSON *v)
 {
-	buf_printf(why, "field '%s': expected %s, got ", name, what);
-	jsonfile_show(why, v);
+	jsonfile_expected(why, "field", name, what, v);
 	return -1;
 }
 

@@ -373,24 +373,6 @@ fast_line(struct simulator *s, const char *line, size_t len, struct buf *out)
 	return 1;
 }
 
-/* Adds "field 'NAME': expected WANT, got VALUE" (or "missing") to why. */
-static void
-bad_field(struct reasons *why, const char *name, const char *want,
-    const cJSON *v)
-{
-	struct buf msg;
-
-	buf_init(&msg);
-	if (v == NULL)
-		buf_printf(&msg, "field '%s': missing", name);
-	else {
-		buf_printf(&msg, "field '%s': expected %s, got ", name, want);
-		jsonfile_show(&msg, v);
-	}
-	reasons_add_buf(why, &msg);
-	buf_release(&msg);
-}
-
 /* The slow path's reading of the assignment; -1 after adding reasons. */
 static int
 tree_assignment(struct simulator *s, const cJSON *rec,
@@ -405,7 +387,7 @@ tree_assignment(struct simulator *s, const cJSON *rec,
 		return -1;
 	}
 	if (!cJSON_IsObject(a)) {
-		bad_field(why, "assignment", "an object", a);
+		jsonfile_bad_field(why, "assignment", "an object", a);
 		return -1;
 	}
 	arm = json_get(a, "experiment_arm");
@@ -414,8 +396,8 @@ tree_assignment(struct simulator *s, const cJSON *rec,
 		buf_reset(&s->scratch);
 		buf_printf(&s->scratch, "an arm of experiment %s",
 		    s->exp->id);
-		bad_field(why, "assignment.experiment_arm", s->scratch.data,
-		    arm);
+		jsonfile_bad_field(why, "assignment.experiment_arm",
+		    s->scratch.data, arm);
 		return -1;
 	}
 	in->arm = (size_t)k;
@@ -424,8 +406,8 @@ tree_assignment(struct simulator *s, const cJSON *rec,
 	if (f != NULL && !cJSON_IsNull(f)) {
 		if (!cJSON_IsString(f) || (k = fallback_number(f->valuestring,
 		    strlen(f->valuestring))) < 0) {
-			bad_field(why, "assignment.fallback", "null, \"blocked\" "
-			    "or \"missing\"", f);
+			jsonfile_bad_field(why, "assignment.fallback",
+			    "null, \"blocked\" or \"missing\"", f);
 			return -1;
 		}
 		in->fallback = (enum delivery_fallback)k;
@@ -472,7 +454,8 @@ tree_line(struct simulator *s, cJSON *rec, struct buf *out,
 
 	memset(&in, 0, sizeof(in));
 	if (!cJSON_IsString(id) || id->valuestring[0] == '\0') {
-		bad_field(why, "customer_id", "a non-empty string", id);
+		jsonfile_bad_field(why, "customer_id", "a non-empty string",
+		    id);
 		bad = 1;
 	}
 	for (k = 0; k < 2; k++) {
@@ -481,7 +464,8 @@ tree_line(struct simulator *s, cJSON *rec, struct buf *out,
 		    v->valuedouble <= 1)
 			in.rate[k] = v->valuedouble;
 		else {
-			bad_field(why, rate_fields[k], "a number from 0 to 1", v);
+			jsonfile_bad_field(why, rate_fields[k],
+			    "a number from 0 to 1", v);
 			bad = 1;
 		}
 	}

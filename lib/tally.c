@@ -205,24 +205,6 @@ fast_line(struct tally *t, const char *line, size_t len)
 	return 1;
 }
 
-/* Adds "field 'NAME': expected WANT, got VALUE" (or "missing") to why. */
-static void
-bad_field(struct reasons *why, const char *name, const char *want,
-    const cJSON *v)
-{
-	struct buf msg;
-
-	buf_init(&msg);
-	if (v == NULL)
-		buf_printf(&msg, "field '%s': missing", name);
-	else {
-		buf_printf(&msg, "field '%s': expected %s, got ", name, want);
-		jsonfile_show(&msg, v);
-	}
-	reasons_add_buf(why, &msg);
-	buf_release(&msg);
-}
-
 /* The slow path: the record as a cJSON tree. */
 static int
 tree_line(struct tally *t, const cJSON *rec, struct reasons *why)
@@ -244,7 +226,7 @@ tree_line(struct tally *t, const cJSON *rec, struct reasons *why)
 		return -1;
 	}
 	if (!cJSON_IsObject(eng)) {
-		bad_field(why, "engagement", "an object", eng);
+		jsonfile_bad_field(why, "engagement", "an object", eng);
 		return -1;
 	}
 	buf_init(&name);
@@ -254,7 +236,7 @@ tree_line(struct tally *t, const cJSON *rec, struct reasons *why)
 		buf_init(&seg);
 		buf_printf(&name, "%sexperiment_arm", prefix);
 		buf_printf(&seg, "an arm of experiment %s", t->exp->id);
-		bad_field(why, name.data, seg.data, v);
+		jsonfile_bad_field(why, name.data, seg.data, v);
 		buf_release(&seg);
 		bad = 1;
 	}
@@ -265,7 +247,7 @@ tree_line(struct tally *t, const cJSON *rec, struct reasons *why)
 		else {
 			buf_reset(&name);
 			buf_printf(&name, "%s%s", prefix, outcome_fields[k]);
-			bad_field(why, name.data, "true or false", v);
+			jsonfile_bad_field(why, name.data, "true or false", v);
 			bad = 1;
 		}
 	}
@@ -416,7 +398,7 @@ get_count(const cJSON *p, const char *key, unsigned long *out,
 	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) ||
 	    v->valuedouble > 9007199254740991.0 ||
 	    v->valuedouble != floor(v->valuedouble)) {
-		bad_field(why, key, "a count", v);
+		jsonfile_bad_field(why, key, "a count", v);
 		return -1;
 	}
 	*out += (unsigned long)v->valuedouble;
@@ -450,8 +432,9 @@ get_sums(const cJSON *p, const char *key, tally_sum *out, int n,
 		out[i] += add[i];
 	return 0;
 bad:
-	bad_field(why, key, n == COV_N ? "an array of 2 decimal strings" :
-	    "an array of 3 decimal strings", v);
+	jsonfile_bad_field(why, key, n == COV_N ?
+	    "an array of 2 decimal strings" : "an array of 3 decimal strings",
+	    v);
 	return -1;
 }
 
@@ -511,12 +494,12 @@ tally_read_partial(struct tally *t, const char *line, size_t len,
 	seg = json_get(p, "segment");
 	arm = json_get(p, "arm");
 	if (seg == NULL || !(cJSON_IsNull(seg) || cJSON_IsString(seg))) {
-		bad_field(why, "segment", "a string or null", seg);
+		jsonfile_bad_field(why, "segment", "a string or null", seg);
 		bad = 1;
 	}
 	if (!cJSON_IsString(arm) || (k = experiment_arm_index(t->exp,
 	    arm->valuestring)) < 0) {
-		bad_field(why, "arm", "an arm of the experiment", arm);
+		jsonfile_bad_field(why, "arm", "an arm of the experiment", arm);
 		bad = 1;
 	}
 	memset(&add, 0, sizeof(add));
