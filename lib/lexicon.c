@@ -6,9 +6,11 @@
  * can start with, so that a pattern is only tried where its first word
  * occurs. Each pattern of a category is also keyed by the group of words it
  * needs (one of each group must be in the text) whose words are rarest in
- * ordinary text: a text is first read for its words alone (a shape filter,
- * then a hash probe, for each), and when none of them keys a pattern whose
- * every group the text has, which is nearly always, nothing more is done.
+ * ordinary text: a text is first read for its words alone (token by
+ * token, plain words straight from the bytes, the rest through lib/
+ * textnorm; then a shape filter and a hash probe for each), and when none
+ * of them keys a pattern whose every group the text has, which is nearly
+ * always, nothing more is done.
  *
  * A text becomes a small graph of words (a "lattice"): one edge per piece
  * from lib/textnorm, carrying the vocabulary numbers of all its forms, and
@@ -1407,7 +1409,7 @@ joinable(const struct textnorm_piece *p, size_t i)
 
 /*
  * Builds the lattice of the text split into sc->tn; returns its nodes.
- * Unless full, only lists the words of the pieces in sc->words, all of
+ * Unless full, only adds the words of the pieces to sc->words, all of
  * them (a piece's edge keeps TEXTNORM_FORMS at most), with no edges for
  * the pieces: most texts are done when their words are known.
  */
@@ -1421,7 +1423,8 @@ build(const struct lexicon *lx, struct lexicon_scan *sc, int full)
 	const char *f;
 
 	sc->ne = 0;
-	sc->nwords = 0;
+	if (full)
+		sc->nwords = 0;
 	for (i = 0; i < n && !full; i++) {
 		f = sc->tn.forms.data + p[i].form;
 		note_word(sc, lookup(lx, f, p[i].len));
@@ -1445,6 +1448,62 @@ build(const struct lexicon *lx, struct lexicon_scan *sc, int full)
 			join_run(lx, sc, a, i, &nodes);
 	}
 	return nodes;
+}
+
+/*
+ * Adds the words of the tokens text[from, to) to sc->words as build does
+ * (the range starts and ends where no run of pieces to join crosses);
+ * the last token is tk. One plain token is looked up without a split.
+ */
+static void
+range_words(const struct lexicon *lx, struct lexicon_scan *sc,
+    const char *text, size_t from, size_t to,
+    const struct textnorm_token *tk)
+{
+	if (tk->plain && tk->start == from) {
+		note_word(sc, lookup(lx, tk->word, tk->len));
+		return;
+	}
+	textnorm_split(&sc->tn, text + from, to - from);
+	build(lx, sc, 0);
+}
+
+/*
+ * Lists the words of the text in sc->words: the words build(lx, sc, 0)
+ * lists after textnorm_split, some perhaps more than once and in another
+ * order, which the key and anchor checks do not mind. A plain token of
+ * two letters or more is one piece joined to no other, and is looked up
+ * straight away; runs of the other tokens go through textnorm_split,
+ * which in marketing copy is seldom needed.
+ */
+static void
+list_words(const struct lexicon *lx, struct lexicon_scan *sc,
+    const char *text, size_t len)
+{
+	struct textnorm_token tk, last;
+	size_t pos = 0, from = 0, to = 0;
+	int pending = 0;
+
+	sc->nwords = 0;
+	while (textnorm_token(text, len, &pos, &tk)) {
+		if (tk.plain && tk.len >= 2) {
+			if (pending)
+				range_words(lx, sc, text, from, to, &last);
+			pending = 0;
+			note_word(sc, lookup(lx, tk.word, tk.len));
+			continue;
+		}
+		/* Punctuation alone makes no piece. */
+		if (tk.plain && tk.len == 0)
+			continue;
+		if (!pending)
+			from = tk.start;
+		pending = 1;
+		to = tk.end;
+		last = tk;
+	}
+	if (pending)
+		range_words(lx, sc, text, from, to, &last);
 }
 
 /* Orders the edges of the lattice by their first node (sc->out). */
@@ -1777,8 +1836,7 @@ classify_text(const struct lexicon *lx, struct lexicon_scan *sc,
 
 	for (k = 0; k < SAFETY_NCATEGORIES; k++)
 		severity[k] = 0;
-	textnorm_split(&sc->tn, text, len);
-	nodes = build(lx, sc, 0);
+	list_words(lx, sc, text, len);
 	if (sc->ntried < lx->nrules) {
 		sc->tried = xreallocarray(sc->tried, lx->nrules,
 		    sizeof(*sc->tried));
@@ -1811,6 +1869,7 @@ classify_text(const struct lexicon *lx, struct lexicon_scan *sc,
 		return;
 	}
 	mark_words(sc, 0);
+	textnorm_split(&sc->tn, text, len);
 	nodes = build(lx, sc, 1);
 	mark_words(sc, 1);
 	order_edges(sc, nodes);

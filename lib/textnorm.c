@@ -469,3 +469,60 @@ textnorm_split(struct textnorm *t, const char *text, size_t len)
 	if (open)
 		close_piece(t, start, len, &g);
 }
+
+/* What an ASCII byte is to textnorm_token. */
+enum tclass { T_BLANK, T_LETTER, T_PUNCT, T_BANG, T_OTHER };
+
+/* As ascii_kind: blanks and newline, letters, leet and the rest. */
+static inline enum tclass
+token_class(unsigned char c)
+{
+	if ((unsigned)((c | 0x20) - 'a') < 26)
+		return T_LETTER;
+	if (c == ' ' || (c >= '\t' && c <= '\r'))
+		return T_BLANK;
+	if (c >= 0x80 || (c >= '0' && c <= '9') || c == '@' || c == '$' ||
+	    c == '|')
+		return T_OTHER;
+	return c == '!' ? T_BANG : T_PUNCT;
+}
+
+int
+textnorm_token(const char *text, size_t len, size_t *pos,
+    struct textnorm_token *tk)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = *pos, n = 0;
+	enum tclass c = T_BLANK;
+	char ch;
+
+	while (i < len && token_class(s[i]) == T_BLANK)
+		i++;
+	if (i >= len) {
+		*pos = i;
+		return 0;
+	}
+	tk->start = i;
+	tk->plain = 1;
+	while (i < len && (c = token_class(s[i])) == T_PUNCT)
+		i++;
+	/* Well short of TEXTNORM_MAXWORD, where textnorm_split cuts. */
+	for (; i < len && n + 4 < TEXTNORM_MAXWORD &&
+	    (c = token_class(s[i])) == T_LETTER; i++) {
+		ch = (char)(s[i] | 0x20);
+		if (n >= 2 && ch == tk->word[n - 1] && ch == tk->word[n - 2])
+			tk->plain = 0;
+		tk->word[n++] = ch;
+	}
+	/* A ! after the letters is stripped from the piece. */
+	for (; i < len && ((c = token_class(s[i])) == T_PUNCT ||
+	    (c == T_BANG && n > 0)); i++)
+		;
+	if (i < len && c != T_BLANK)
+		for (tk->plain = 0; i < len && token_class(s[i]) != T_BLANK;
+		    i++)
+			;
+	tk->end = *pos = i;
+	tk->len = n;
+	return 1;
+}

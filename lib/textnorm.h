@@ -69,6 +69,30 @@ void textnorm_release(struct textnorm *t);
  */
 void textnorm_split(struct textnorm *t, const char *text, size_t len);
 
+/*
+ * A token: bytes between ASCII blanks. It is plain when it is ASCII
+ * punctuation, then letters (no letter three times in a row), then
+ * punctuation or !: textnorm_split makes of it one piece of one form, its
+ * letters in lower case, or no piece when it has no letter. A piece of a
+ * plain token is glued to no other (blanks are around it), so with two
+ * letters or more it is joined to none either.
+ */
+struct textnorm_token {
+	size_t start, end;	/* its bytes in the text */
+	int plain;
+	size_t len;		/* plain: letters in word (0: punctuation) */
+	char word[TEXTNORM_MAXWORD];	/* plain: the letters, lower-case */
+};
+
+/*
+ * Reads the token of text (len bytes) that starts at or after *pos into
+ * tk and moves *pos past it; returns 0, tk untouched, when only blanks
+ * are left. For screening a text's words without textnorm_split when
+ * most of them are plain, as in marketing copy.
+ */
+int textnorm_token(const char *text, size_t len, size_t *pos,
+    struct textnorm_token *tk);
+
 /* Returns form k (0 <= k < nforms) of piece p of t, NUL-terminated. */
 const char *textnorm_form(const struct textnorm *t,
     const struct textnorm_piece *p, size_t k);
