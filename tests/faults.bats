@@ -2,6 +2,9 @@
 # Faults in services: every network backend (cpo-generate's openai and
 # azure-openai, cpo-safety's azure and openai-moderation, cpo-retrieve's
 # azure-search) against tests/stub/server.py injecting one fault at a time.
+# The five backends of a test run at once, each in its own directory: they
+# post to different paths, whose rules and counts the stub keeps apart, and
+# most of a fault's time is spent waiting for a time-out or a backoff.
 # Each ends in bounded time (every run is under `timeout 60`; --timeout is
 # 10 s, and 2 s where the fault is a wait) with the documented outcome: a transient fault is retried and the
 # record succeeds; a bad answer fails that record (rejected, or blocked by
@@ -104,13 +107,13 @@ backend() {
 	echo "$st"
 }
 
-# outcome BACKEND STATUS: one line saying how the run ended: the exit
-# status, the requests the fault and the good answer got, what became of the
-# record, and the first message, with the port written PORT.
+# outcome BACKEND STATUS STATS: one line saying how the run ended: the exit
+# status, the requests the fault and the good answer got (from STATS, the
+# stub's /_stub/stats after the run), what became of the record, and the
+# first message, with the port written PORT.
 outcome() {
 	local be=$1 st=$2 what answered
-	answered=$(stub GET /_stub/stats | jq -c --arg p "$(path_of "$be")" \
-	    '.answered[$p]')
+	answered=$(jq -c --arg p "$(path_of "$be")" '.answered[$p]' <<< "$3")
 	if [ ! -s out ]; then
 		what="rejected $(jq -r .line rej 2> /dev/null | tr '\n' ' ')"
 		what=${what% }
@@ -140,18 +143,41 @@ key_never_shown() {
 	same "files showing the key" "" "$hits"
 }
 
-# fault RULE [SCHEME]: for every backend, makes the stub answer with RULE
-# and then, when RULE has "times", with a good answer; runs the backend with
-# URL scheme SCHEME (http); prints one outcome line per backend.
-fault() {
-	local rule=$1 scheme=${2:-http} be st routes
+# all_backends URL: runs every backend at once against URL, each in a
+# directory named after it holding copies of the inputs (so that messages
+# name them as before), its exit status in BACKEND/status; waits for all.
+all_backends() {
+	local be
+	local -a pids=()
 	for be in "${BACKENDS[@]}"; do
-		routes=$(jq -cn --arg p "$(path_of "$be")" --argjson r "$rule" \
-		    --argjson g "$(good_answer "$be")" '{($p): [$r, {json: $g}]}')
-		stub POST /_stub/routes "$routes" > /dev/null
-		st=$(backend "$be" "$scheme://127.0.0.1:$PORT")
-		outcome "$be" "$st"
-		key_never_shown >&2 || echo "$be: the key was shown"
+		mkdir "$be"
+		cp gen.in safety.in retrieve.in "$be"
+		(cd "$be" && backend "$be" "$1" > status) &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+}
+
+# fault RULE [SCHEME]: for every backend, makes the stub answer with RULE
+# and then, when RULE has "times", with a good answer; runs the backends
+# with URL scheme SCHEME (http); prints one outcome line per backend, in the
+# order of BACKENDS.
+fault() {
+	local rule=$1 scheme=${2:-http} be routes='{}' stats
+	for be in "${BACKENDS[@]}"; do
+		routes=$(jq -cn --argjson all "$routes" --arg p "$(path_of "$be")" \
+		    --argjson r "$rule" --argjson g "$(good_answer "$be")" \
+		    '$all + {($p): [$r, {json: $g}]}')
+	done
+	stub POST /_stub/routes "$routes" > /dev/null
+	all_backends "$scheme://127.0.0.1:$PORT"
+	stats=$(stub GET /_stub/stats)
+	for be in "${BACKENDS[@]}"; do
+		(
+			cd "$be" || exit 1
+			outcome "$be" "$(cat status)" "$stats"
+			key_never_shown >&2 || echo "$be: the key was shown"
+		)
 	done
 }
 
@@ -305,17 +331,21 @@ azure-search: exit 1, answered [0,0], rejected 1: cpo-retrieve: retrieve.in:1: a
 }
 
 @test "the key is in no file of a run with every kind of answer, cache and audit log included" {
-	local be st routes
+	local be routes='{}' log
 	for be in "${BACKENDS[@]}"; do
-		routes=$(jq -cn --arg p "$(path_of "$be")" --arg k "$KEY" \
-		    --argjson g "$(good_answer "$be")" '{($p): [
+		routes=$(jq -cn --argjson all "$routes" --arg p "$(path_of "$be")" \
+		    --arg k "$KEY" --argjson g "$(good_answer "$be")" '$all + {($p): [
 		    {status: 500, json: {error: {message: "key \($k) broke"}}, times: 1},
 		    {json: $g}]}')
-		stub POST /_stub/routes "$routes" > /dev/null
-		st=$(backend "$be" "$STUB")
-		same "$be: status" 0 "$st"
-		key_never_shown
+	done
+	stub POST /_stub/routes "$routes" > /dev/null
+	all_backends "$STUB"
+	log=$(stub GET /_stub/log)
+	for be in "${BACKENDS[@]}"; do
+		same "$be: status" 0 "$(cat "$be/status")"
+		(cd "$be" && key_never_shown)
 		# The key did reach the service, so the grep above can fail.
-		stub GET /_stub/log | grep -q -- "$KEY"
+		jq -c --arg p "$(path_of "$be")" '.[] | select(.path == $p)' \
+		    <<< "$log" | grep -q -- "$KEY"
 	done
 }
