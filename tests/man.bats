@@ -101,6 +101,8 @@ check_examples() {
 	same "displays in $1" "at least $2" "at least $((n < $2 ? n : $2))"
 }
 
+# Runs none of the programs: left out of the sanitizer run (make check-asan).
+# bats test_tags=no-sanitizer
 @test "every page passes mandoc -T lint at the warning level" {
 	local page n=0
 	for page in "$CPO_ROOT"/man/*.[1-9]; do
@@ -112,6 +114,8 @@ check_examples() {
 	[ "$n" -ge 2 ]
 }
 
+# Runs none of the programs: left out of the sanitizer run (make check-asan).
+# bats test_tags=no-sanitizer
 @test "every program has a page in section 1" {
 	local prog missing=
 	for prog in "$CPO_BIN"/cpo-*; do
@@ -138,6 +142,8 @@ check_examples() {
 	[ "$n" -ge 1 ]
 }
 
+# Runs none of the programs: left out of the sanitizer run (make check-asan).
+# bats test_tags=no-sanitizer
 @test "cpo(7) refers to the page of every program there is" {
 	local prog missing=
 	for prog in "$CPO_BIN"/cpo-*; do
