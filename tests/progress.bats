@@ -29,14 +29,28 @@ on_terminal() {
 	sed 's/\r$//' tty.raw > tty.txt
 }
 
+# The run without options, once for the tests that read it: its files are
+# copied into each test's directory.
+setup_file() {
+	if command -v script > /dev/null; then
+		(cd "$BATS_FILE_TMPDIR" && on_terminal)
+	fi
+}
+
+# plain_run: copies the files of the run of setup_file here.
+plain_run() {
+	cp "$BATS_FILE_TMPDIR"/out.ndjson "$BATS_FILE_TMPDIR"/tty.raw \
+	    "$BATS_FILE_TMPDIR"/tty.txt .
+}
+
 @test "fitting k-means on a terminal shows the stage, records and rate" {
-	on_terminal
+	plain_run
 	grep -q $'^\rcpo-segment: reading: 10[0-9] records, [0-9.]*/s' tty.txt
 	grep -q $'\rcpo-segment: fitting k-means\\.\\.\\.' tty.txt
 }
 
 @test "the progress line is erased at the end, leaving the terminal clean" {
-	on_terminal
+	plain_run
 	# The last thing written is \r, blanks over the last line drawn, \r.
 	run -0 python3 -c '
 import re
@@ -63,7 +77,7 @@ print(len(drawn) > 0, end is not None and
 }
 
 @test "the records written are the same with and without the line" {
-	on_terminal
+	plain_run
 	cpo-segment --method kmeans --quiet \
 	    < "$(fixture progress/customers.ndjson)" > quiet.ndjson
 	cmp out.ndjson quiet.ndjson
