@@ -125,8 +125,9 @@ test: tools-test
 
 # The suite runs TEST_JOBS jobs, a file each (the tests of one file share a
 # stub server), the slowest files first so that the jobs end together.
-TESTS_FIRST = tests/cpo-generate.bats tests/faults.bats tests/cpo-safety.bats \
-	tests/cpo-retrieve.bats tests/examples.bats
+TESTS_FIRST = tests/cpo-generate.bats tests/nothing-lost.bats \
+	tests/faults.bats tests/examples.bats tests/cpo-safety.bats \
+	tests/cpo-retrieve.bats
 TESTS = $(TESTS_FIRST) $(filter-out $(TESTS_FIRST),$(wildcard tests/*.bats))
 
 # Under the sanitizers, the tests that would run none of our code that other
