@@ -29,7 +29,7 @@ LIBSRC = lib/analyze.c lib/assign.c lib/audit.c lib/azsearch.c lib/bm25.c \
 	lib/strtab.c lib/tally.c lib/template.c lib/textnorm.c lib/timefmt.c \
 	lib/utf8.c lib/variant.c lib/xalloc.c
 LIBSRC += lib/progress.c lib/expdoc.c lib/forest.c lib/html.c lib/report.c
-LIBSRC += lib/genline.c
+LIBSRC += lib/genline.c lib/msgmemo.c
 LIBHDR = $(LIBSRC:.c=.h) lib/status.h
 
 # Files of data/ compiled into the programs as defaults (lib/embed.h): a C

@@ -162,18 +162,55 @@ unfit(const char *s)
 	return NULL;
 }
 
-/* "12 purchases", "1 purchase". */
+/* Appends the digits of n. */
+static void
+put_digits(struct buf *b, unsigned long long n)
+{
+	char num[24], *p = num + sizeof(num);
+
+	do
+		*--p = (char)('0' + n % 10);
+	while ((n /= 10) != 0);
+	buf_add(b, p, (size_t)(num + sizeof(num) - p));
+}
+
+/* "12 purchases", "1 purchase"; d is from 0 to 1e12. */
 static void
 count_of(struct buf *b, double d, const char *one, const char *many)
 {
-	char num[32];
-	size_t n;
+	/* A whole number is its digits: what "%.0f" gives, without printf. */
+	if (d == floor(d) && !signbit(d))
+		put_digits(b, (unsigned long long)d);
+	else if (d == floor(d))
+		buf_printf(b, "%.0f", d);
+	else
+		buf_printf(b, "%g", d);
+	buf_putc(b, ' ');
+	buf_puts(b, d == 1 ? one : many);
+}
 
-	n = (size_t)snprintf(num, sizeof(num), "%.0f", d);
-	if (d != floor(d))
-		n = (size_t)snprintf(num, sizeof(num), "%g", d);
-	buf_add(b, num, n);
-	buf_printf(b, " %s", d == 1 ? one : many);
+/*
+ * "$250.00": "$%.2f" of d, from 0 to 1e12. Then 100 d is within 0.008 of
+ * its double (half its spacing near 1e14), so unless that is close to a
+ * half cent, rounding it rounds 100 d as printf does; else printf.
+ */
+static void
+money(struct buf *b, double d)
+{
+	double cents = d * 100, frac = cents - floor(cents);
+	unsigned long long c;
+
+	/* And -0 is printf's "-0.00". */
+	if ((frac > 0.45 && frac < 0.55) || signbit(d)) {
+		buf_printf(b, "$%.2f", d);
+		return;
+	}
+	c = (unsigned long long)floor(cents + 0.5);
+	buf_putc(b, '$');
+	put_digits(b, c / 100);
+	buf_putc(b, '.');
+	buf_putc(b, (char)('0' + c % 100 / 10));
+	buf_putc(b, (char)('0' + c % 10));
 }
 
 int
@@ -222,7 +259,7 @@ compose_facts_set(struct compose_facts *f, const char *customer_id,
 			}
 			off[i] = f->text.len;
 			if (i == COMPOSE_AVG_ORDER_VALUE)
-				buf_printf(&f->text, "$%.2f", m->d);
+				money(&f->text, m->d);
 			else if (i == COMPOSE_PURCHASE_FREQUENCY)
 				count_of(&f->text, m->d, "purchase",
 				    "purchases");
@@ -1151,6 +1188,56 @@ pad(struct composer *c, const struct template *t,
 	}
 }
 
+unsigned
+compose_subject_uses(const struct template *t)
+{
+	const struct template_section *s;
+	unsigned used = 0;
+	size_t i, k, ph;
+
+	for (i = 0; i < template_count(t); i++) {
+		s = template_section_at(t, i);
+		if (strcmp(template_section_name(s), "subject") != 0)
+			continue;
+		for (k = 0; k < template_lines(s); k++)
+			for (ph = 0; ph < COMPOSE_PLACEHOLDERS; ph++)
+				if (template_uses(s, k, ph))
+					used |= 1u << ph;
+	}
+	return used;
+}
+
+/* The key that picks the alternatives, as compose sets it. */
+static const char *
+rotation_key(const struct template *t, const struct compose_facts *f)
+{
+	/*
+	 * A template that names the customer's facts picks its alternatives
+	 * by customer; one that names none, such as the control message, by
+	 * segment, so that it stays one message for all of them.
+	 */
+	return personal(t) ? f->customer_id : f->segment != NULL ?
+	    f->segment : "";
+}
+
+void
+compose_rotations(struct composer *c, const struct template *t,
+    const struct compose_facts *f, size_t *rot)
+{
+	static const char *const names[COMPOSE_ROTATIONS] = {
+		"subject", "opening", "closing", "extra"
+	};
+	const struct template_section *s;
+	size_t i;
+
+	c->key = rotation_key(t, f);
+	for (i = 0; i < COMPOSE_ROTATIONS; i++) {
+		s = section(t, names[i], f);
+		rot[i] = s != NULL ? rotation(c, names[i], template_lines(s)) :
+		    0;
+	}
+}
+
 int
 compose(struct composer *c, const struct template *t, const char *name,
     const char *tone, const struct passages *ps,
@@ -1163,13 +1250,7 @@ compose(struct composer *c, const struct template *t, const char *name,
 	size_t *order;
 
 	variant_reset(v);
-	/*
-	 * A template that names the customer's facts picks its alternatives
-	 * by customer; one that names none, such as the control message, by
-	 * segment, so that it stays one message for all of them.
-	 */
-	c->key = personal(t) ? f->customer_id : f->segment != NULL ?
-	    f->segment : "";
+	c->key = rotation_key(t, f);
 	v->tone = tone;
 	v->model = "template";
 	v->prompt_template = name;
@@ -1235,6 +1316,33 @@ compose(struct composer *c, const struct template *t, const char *name,
 	v->tokens_output = (unsigned long)(sentence_words(v->subject.data,
 	    v->subject.len) + sentence_words(buf_str(&v->body), v->body.len));
 	return 0;
+}
+
+int
+compose_subject(struct composer *c, const struct template *t,
+    const struct compose_facts *f, struct variant *v, const char *prefix,
+    struct reasons *why)
+{
+	const char *values[COMPOSE_PLACEHOLDERS];
+	size_t i;
+
+	if (!c->ranked) {
+		reasons_add(why, "%sno message was composed from these "
+		    "passages yet", prefix);
+		return -1;
+	}
+	c->key = rotation_key(t, f);
+	for (i = 0; i < COMPOSE_PLACEHOLDERS; i++)
+		values[i] = i < COMPOSE_FACTS ? f->value[i] : NULL;
+	values[COMPOSE_TOPIC] = c->topic.data;
+	return subject(c, t, f, values, c->ntopics, c->natural, v, prefix,
+	    why);
+}
+
+int
+compose_padded(const struct composer *c)
+{
+	return c->extra.len > 0;
 }
 
 int

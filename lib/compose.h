@@ -205,6 +205,44 @@ int compose(struct composer *c, const struct template *t, const char *name,
     const struct compose_facts *f, struct variant *v, size_t *need,
     const char *prefix, struct reasons *why);
 
+/* The sections whose alternatives compose picks by rotation. */
+enum compose_rotation {
+	COMPOSE_ROT_SUBJECT,
+	COMPOSE_ROT_OPENING,
+	COMPOSE_ROT_CLOSING,
+	COMPOSE_ROT_EXTRA,
+	COMPOSE_ROTATIONS
+};
+
+/*
+ * Stores in rot[i] where the customer with facts f starts in the
+ * alternatives of section i of template t, as compose picks them (0 for
+ * a section t lacks): with the passages, the segment, which facts have
+ * values and how many words each has, and the values the subject names,
+ * that is all compose's choices depend on (lib/msgmemo keys on it).
+ */
+void compose_rotations(struct composer *c, const struct template *t,
+    const struct compose_facts *f, size_t *rot);
+
+/* The placeholders the [subject] lines of t name: bit i for number i. */
+unsigned compose_subject_uses(const struct template *t);
+
+/*
+ * Writes into v->subject the subject compose would give the customer with
+ * facts f, for a template whose subject names only facts and {topic},
+ * after a compose from the same prepared passages. Returns 0, or -1 after
+ * adding reasons (prefixed by prefix) to why.
+ */
+int compose_subject(struct composer *c, const struct template *t,
+    const struct compose_facts *f, struct variant *v, const char *prefix,
+    struct reasons *why);
+
+/*
+ * Did the last compose add [extra] sentences? When it did not, the body
+ * does not depend on where the customer starts in them.
+ */
+int compose_padded(const struct composer *c);
+
 /*
  * Appends len bytes of text to out with each fact placeholder ({segment},
  * {tier}, {location}, {purchase_frequency}, {avg_order_value} and

@@ -73,6 +73,18 @@ generate_tone_index(const struct generator *g, const char *name)
 	return -1;
 }
 
+/* Does s (len bytes) hold no byte from 1 to 7? */
+static int
+no_byte_below_8(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 1 && (unsigned char)s[i] <= 7)
+			return 0;
+	return 1;
+}
+
 /*
  * Adds the tone called name with its template, len bytes of text. Returns
  * the tone's index, or -1 after storing the line at fault in *errline and
@@ -102,6 +114,8 @@ add_tone(struct generator *g, const char *name, const char *text,
 	memcpy(t->prompt, "generation_prompt_", sizeof("generation_prompt_"));
 	memcpy(t->prompt + sizeof("generation_prompt_") - 1, name, n + 1);
 	t->tpl = tpl;
+	t->plain = no_byte_below_8(text, len);
+	t->control = strcmp(name, EXPERIMENT_CONTROL_TONE) == 0;
 	return (int)g->ntones++;
 }
 
@@ -354,7 +368,7 @@ generate_item_reset(struct generate_item *it)
 static int
 is_control(const struct generate_tone *t)
 {
-	return strcmp(t->name, EXPERIMENT_CONTROL_TONE) == 0;
+	return t->control;
 }
 
 /*

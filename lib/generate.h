@@ -57,6 +57,8 @@ struct generate_tone {
 	char *file;		/* "urgent.txt": offline prompt_template */
 	char *prompt;		/* "generation_prompt_urgent": a model's */
 	struct template *tpl;
+	int plain;		/* no byte from 1 to 7: lib/msgmemo's stand-ins */
+	int control;		/* the control message: its id is "control" */
 };
 
 /* One record of a batch. */

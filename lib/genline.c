@@ -41,6 +41,7 @@ genline_init(struct genline *l, struct generator *g)
 	reasons_init(&l->why);
 	reasons_init(&l->lost);
 	generate_item_init(&l->item);
+	msgmemo_init(&l->memo, g);
 }
 
 void
@@ -61,6 +62,7 @@ genline_release(struct genline *l)
 	reasons_release(&l->why);
 	reasons_release(&l->lost);
 	generate_item_release(&l->item);
+	msgmemo_release(&l->memo);
 }
 
 /* ---- the slow path ------------------------------------------------------ */
@@ -383,6 +385,7 @@ entry(struct genline *l, const struct jsonscan_member *r)
 	if (bad)
 		return NULL;
 	e->covered = compose_prepare(&e->comp, &e->ps, &l->facts);
+	e->id = ++l->nextid;
 	e->hash = h;
 	buf_add(&e->key, l->key.data, l->key.len);
 	l->last = i;
@@ -419,7 +422,7 @@ fast(struct genline *l, const char *line, size_t len, struct buf *out)
 	struct genline_entry *e;
 	struct fields f;
 	struct arm arm = { 0, NULL, 0, 0 };
-	char id[VARIANT_ID_SIZE];
+	char id[VARIANT_ID_SIZE], vid[VARIANT_ID_SIZE];
 	size_t tones[GENERATE_TONES_MAX], nt, k;
 	int n, assigned, ok = 1;
 
@@ -441,13 +444,19 @@ fast(struct genline *l, const char *line, size_t len, struct buf *out)
 	}
 	buf_reset(&l->variants);
 	for (k = 0; ok && k < nt; k++) {
+		if (k > 0)
+			buf_putc(&l->variants, ',');
+		if (msgmemo_write(&l->memo, g, e->id, &e->comp, &e->ps,
+		    &l->facts, tones[k], &l->variants, vid)) {
+			if (k == 0)
+				memcpy(id, vid, sizeof(id));
+			continue;
+		}
 		if (generate_offline(g, &e->comp, tones[k], &e->ps, &l->facts,
 		    &l->why) < 0) {
 			ok = 0;
 			break;
 		}
-		if (k > 0)
-			buf_putc(&l->variants, ',');
 		variant_write(&l->variants, &g->v, &e->ps,
 		    l->facts.customer_id, l->facts.segment, g->generated_at);
 		if (k == 0)
@@ -473,13 +482,17 @@ genline_record(struct genline *l, const char *line, size_t len,
 	l->nmessages = 0;
 	if (is_blank(line, len))
 		return 0;
+	/*
+	 * The fast path takes only a line whose bytes past ASCII are in
+	 * strings that lib/jsonscan found valid UTF-8: the line is valid.
+	 */
+	if (fast(l, line, len, out))
+		return 1;
+	buf_reset(out);
 	if ((col = utf8_valid_prefix(line, len)) != len) {
 		reasons_add(why, "invalid UTF-8 at column %zu", col + 1);
 		return -1;
 	}
-	if (fast(l, line, len, out))
-		return 1;
-	buf_reset(out);
 	return slow(l, line, len, no_newline, out, why);
 }
 

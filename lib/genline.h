@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "compose.h"
 #include "generate.h"
+#include "msgmemo.h"
 #include "passage.h"
 #include "reasons.h"
 #include "run.h"
@@ -41,6 +42,7 @@ struct genline_entry {
 	struct passages ps;
 	struct composer comp;
 	size_t covered;		/* compose_prepare's answer */
+	uint64_t id;		/* this preparation's, for the message memo */
 };
 
 struct genline {
@@ -53,6 +55,8 @@ struct genline {
 	struct buf variants, key;
 	struct reasons why;	/* the fast path's, thrown away */
 	struct generate_item item;	/* the slow path's */
+	struct msgmemo memo;
+	uint64_t nextid;		/* of the entries prepared */
 	/* Of the last record written: as generate_item's. */
 	size_t nmessages;
 	struct reasons lost;

@@ -20,6 +20,14 @@ uint64_t hash_fnv1a64(const void *s, size_t len);
 uint32_t hash_fnv1a32(const void *s, size_t len);
 
 /*
+ * XXH64 with seed 0, as specified at github.com/Cyan4973/xxHash
+ * (doc/xxhash_spec.md), of len bytes of s: eight bytes at a step where
+ * FNV-1a takes one, for ids of long texts. hash_xxh64("", 0) is
+ * 0xef46db3751d8e999 and hash_xxh64("abc", 3) is 0x44bc2cf5ad770999.
+ */
+uint64_t hash_xxh64(const void *s, size_t len);
+
+/*
  * The 64-bit finalizer of MurmurHash3 (fmix64): a bijection that spreads
  * every input bit over the output, for table indexes.
  */

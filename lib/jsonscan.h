@@ -10,6 +10,7 @@
 #define CPO_JSONSCAN_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "buf.h"
 
@@ -61,8 +62,18 @@ int jsonscan_object(const char *text, size_t len, struct jsonscan_member *m,
  */
 double jsonscan_number(const char *text, size_t len);
 
-/* Tells whether member m's key is exactly the NUL-terminated key. */
-int jsonscan_is_key(const struct jsonscan_member *m, const char *key);
+/*
+ * Tells whether member m's key is exactly the NUL-terminated key. Inline:
+ * readers test every member against several keys, and a key given as a
+ * literal then has its length known when compiled.
+ */
+static inline int
+jsonscan_is_key(const struct jsonscan_member *m, const char *key)
+{
+	size_t n = strlen(key);
+
+	return n == m->keylen && memcmp(m->key, key, n) == 0;
+}
 
 /*
  * For a string member whose text has no escapes (its bytes are its value),

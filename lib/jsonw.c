@@ -17,13 +17,12 @@
 static const char hexdigits[] = "0123456789abcdef";
 
 void
-jsonw_string(struct buf *b, const char *s, size_t len)
+jsonw_chars(struct buf *b, const char *s, size_t len)
 {
 	size_t i, run = 0;
 	unsigned char c;
 
-	buf_grow(b, len + 2);
-	buf_add_short(b, "\"", 1);
+	buf_grow(b, len);
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)s[i];
 		if (c >= 0x20 && c != '"' && c != '\\')
@@ -46,6 +45,14 @@ jsonw_string(struct buf *b, const char *s, size_t len)
 		}
 	}
 	buf_add_short(b, s + run, len - run);
+}
+
+void
+jsonw_string(struct buf *b, const char *s, size_t len)
+{
+	buf_grow(b, len + 2);
+	buf_add_short(b, "\"", 1);
+	jsonw_chars(b, s, len);
 	buf_add_short(b, "\"", 1);
 }
 

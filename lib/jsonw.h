@@ -22,6 +22,13 @@
 /* Appends s (len bytes, may contain NUL) as a JSON string, with quotes. */
 void jsonw_string(struct buf *b, const char *s, size_t len);
 
+/*
+ * Appends s (len bytes) escaped as inside a JSON string, without quotes:
+ * jsonw_string is a quote, this and a quote, so a string can be written
+ * in pieces.
+ */
+void jsonw_chars(struct buf *b, const char *s, size_t len);
+
 /* Appends "key": for the NUL-terminated key. */
 void jsonw_key(struct buf *b, const char *key);
 

@@ -193,27 +193,29 @@ ends_phrase(char ring[PHRASE_WORDS][WORD_LEN], size_t cur, size_t n,
 	return 0;
 }
 
+/* What sentence_is_instruction looks for. */
+static const char *const verbs[] = {
+	"ignore", "disregard", "forget", "override", "bypass", NULL
+};
+static const char *const objects[] = {
+	"instruction", "instructions", "prompt", "prompts",
+	"directive", "directives", "guidelines", "rules", NULL
+};
+static const char *const phrases[] = {
+	"system prompt", "system message", "you are now",
+	"language model", "as an ai", "developer mode", "jailbreak",
+	"do anything now", "new instructions", "previous instructions",
+	"prior instructions", "above instructions", NULL
+};
+/* The last words of the phrases: only they can end one. */
+static const char *const finals[] = {
+	"prompt", "message", "now", "model", "ai", "mode", "jailbreak",
+	"instructions", NULL
+};
+
 int
 sentence_is_instruction(const char *text, size_t len)
 {
-	static const char *const verbs[] = {
-		"ignore", "disregard", "forget", "override", "bypass", NULL
-	};
-	static const char *const objects[] = {
-		"instruction", "instructions", "prompt", "prompts",
-		"directive", "directives", "guidelines", "rules", NULL
-	};
-	static const char *const phrases[] = {
-		"system prompt", "system message", "you are now",
-		"language model", "as an ai", "developer mode", "jailbreak",
-		"do anything now", "new instructions", "previous instructions",
-		"prior instructions", "above instructions", NULL
-	};
-	/* The last words of the phrases: only they can end one. */
-	static const char *const finals[] = {
-		"prompt", "message", "now", "model", "ai", "mode", "jailbreak",
-		"instructions", NULL
-	};
 	char ring[PHRASE_WORDS][WORD_LEN], *w;
 	size_t i = 0, k, n = 0, cur = 0;
 	int verb = 0, object = 0;
@@ -238,4 +240,48 @@ sentence_is_instruction(const char *text, size_t len)
 			return 1;
 	}
 	return 0;
+}
+
+/* Is the word w (lower case) one of a phrase's words? */
+static int
+in_phrase(const char *w)
+{
+	const char *const *p;
+	const char *q, *e;
+	size_t n = strlen(w);
+
+	for (p = phrases; *p != NULL; p++)
+		for (q = *p; *q != '\0'; q = *e == ' ' ? e + 1 : e) {
+			e = strchr(q, ' ');
+			e = e != NULL ? e : q + strlen(q);
+			if ((size_t)(e - q) == n && strncmp(q, w, n) == 0)
+				return 1;
+		}
+	return 0;
+}
+
+int
+sentence_has_instruction_word(const char *text, size_t len)
+{
+	char w[WORD_LEN];
+	size_t i = 0, k;
+
+	while (i < len) {
+		while (i < len && !isalnum((unsigned char)text[i]))
+			i++;
+		for (k = 0; i < len && isalnum((unsigned char)text[i]); i++)
+			if (k < WORD_LEN - 1)
+				w[k++] = (char)tolower((unsigned char)text[i]);
+		w[k] = '\0';
+		if (k > 0 && (in_list(w, verbs) || in_list(w, objects) ||
+		    in_phrase(w)))
+			return 1;
+	}
+	return 0;
+}
+
+int
+sentence_abbreviation_at(const char *text, size_t dot)
+{
+	return is_abbreviation(text, dot);
 }

@@ -36,4 +36,18 @@ size_t sentence_words(const char *text, size_t len);
  */
 int sentence_is_instruction(const char *text, size_t len);
 
+/*
+ * Does text (len bytes) hold a word sentence_is_instruction looks for: a
+ * verb, an object, or a word of one of its phrases? Words that are none
+ * of those cannot make a sentence read like an instruction.
+ */
+int sentence_has_instruction_word(const char *text, size_t len);
+
+/*
+ * Does the period at text[dot] end an abbreviation ("Mt.", "a.m.", "No.
+ * 5"), so that sentence_split goes on past it? text must go on after the
+ * period (a NUL will do).
+ */
+int sentence_abbreviation_at(const char *text, size_t dot);
+
 #endif

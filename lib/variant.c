@@ -669,6 +669,135 @@ variant_check(struct variant *v, const struct passages *ps,
 	return why->n + why->dropped > before ? -1 : 0;
 }
 
+/* A blank, as lib/sentence and the claim rules see one. */
+static int
+blank(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+	    c == '\v';
+}
+
+/*
+ * The claims within VARIANT_NEAR bytes of a value: from a word start at
+ * least that far before it to a blank at least that far after, so that
+ * every figure, word and phrase (the longest, "while supplies last", has
+ * 19 bytes) that touches the value is seen whole, and none is cut.
+ */
+static void
+check_near_claims(struct variant *v, const char *plain, size_t len,
+    const size_t (*value)[2], size_t nvalues, const struct buf *g,
+    const char *prefix, struct reasons *why)
+{
+	size_t i, from, to, next;
+
+	for (i = 0; i < nvalues; i = next) {
+		from = value[i][0] > VARIANT_NEAR ? value[i][0] - VARIANT_NEAR :
+		    0;
+		while (from > 0 && !blank((unsigned char)plain[from - 1]))
+			from--;
+		/* Values close together share a window. */
+		for (next = i + 1; next < nvalues &&
+		    value[next][0] <= value[next - 1][1] + 2 * VARIANT_NEAR;
+		    next++)
+			;
+		to = value[next - 1][1] + VARIANT_NEAR;
+		to = to < len ? to : len;
+		while (to < len && !blank((unsigned char)plain[to]))
+			to++;
+		check_claims(v->pairs, plain + from, to - from, g, "body",
+		    prefix, why);
+	}
+}
+
+/*
+ * Could the values change which sentences read like instructions, where
+ * stand-ins (no word, no sentence mark) were checked in their place? A
+ * sentence that holds a value is one that held its stand-in, or a part of
+ * one, unless the value joins two: by making an abbreviation of the word
+ * before a period ("Mt."), or by a digit after "No.". So it cannot come to
+ * read like one when the words that touch a value (its own and those it
+ * runs into) are none that sentence_is_instruction looks for, and it has
+ * no period after it in its word, and no "No." before it.
+ */
+static int
+values_may_instruct(const char *plain, size_t len, const size_t (*value)[2],
+    size_t nvalues)
+{
+	size_t k, from, to, i;
+
+	for (k = 0; k < nvalues; k++) {
+		for (from = value[k][0]; from > 0 &&
+		    isalnum((unsigned char)plain[from - 1]); from--)
+			;
+		for (to = value[k][1]; to < len &&
+		    isalnum((unsigned char)plain[to]); to++)
+			;
+		if (sentence_has_instruction_word(plain + from, to - from) ||
+		    memchr(plain + value[k][0], '.', to - value[k][0]) != NULL ||
+		    memchr(plain + value[k][0], '!', to - value[k][0]) != NULL ||
+		    memchr(plain + value[k][0], '?', to - value[k][0]) != NULL)
+			return 1;
+		for (i = to; i < len && !blank((unsigned char)plain[i]); i++)
+			if (plain[i] == '.' && sentence_abbreviation_at(plain, i))
+				return 1;
+		for (i = value[k][0]; i > 0 && blank((unsigned char)plain[i - 1]);
+		    i--)
+			;
+		if (i > 0 && plain[i - 1] == '.')
+			return 1;
+	}
+	return 0;
+}
+
+int
+variant_check_near(struct variant *v, const char *plain, size_t len,
+    const size_t (*value)[2], size_t nvalues, size_t checked,
+    const struct buf *g, const char *prefix, struct reasons *why)
+{
+	size_t before = why->n + why->dropped, n, i, k;
+	struct sentence sent[64];
+
+	check_near_claims(v, plain, len, value, nvalues, g, prefix, why);
+	/* Each value can split a sentence once: still under 64. */
+	if (checked + nvalues <= 64 &&
+	    !values_may_instruct(plain, len, value, nvalues))
+		return why->n + why->dropped > before ? -1 : 0;
+	n = sentence_split(plain, len, sent, 64);
+	if (n > 64) {
+		reasons_add(why, "%sbody has more than 64 sentences", prefix);
+		return -1;
+	}
+	for (i = k = 0; i < n && k < nvalues; i++) {
+		/* The values are in order: skip those before sentence i. */
+		while (k < nvalues && value[k][1] <= sent[i].off)
+			k++;
+		if (k == nvalues || value[k][0] >= sent[i].off + sent[i].len)
+			continue;
+		if (sentence_is_instruction(plain + sent[i].off, sent[i].len))
+			reasons_add(why, "%sbody has a sentence that reads "
+			    "like an instruction", prefix);
+	}
+	return why->n + why->dropped > before ? -1 : 0;
+}
+
+int
+variant_check_subject(struct variant *v, const struct buf *g,
+    const char *prefix, struct reasons *why)
+{
+	size_t before = why->n + why->dropped, chars;
+	const char *subject = buf_str(&v->subject);
+
+	chars = variant_chars(subject, v->subject.len);
+	if (chars == 0 || chars > VARIANT_SUBJECT_MAX ||
+	    strpbrk(subject, "\r\n") != NULL)
+		reasons_add(why, "%ssubject is empty, too long or broken",
+		    prefix);
+	check_placeholders(subject, v->subject.len, "subject", prefix, why);
+	check_claims(v->pairs, subject, v->subject.len, g, "subject", prefix,
+	    why);
+	return why->n + why->dropped > before ? -1 : 0;
+}
+
 void
 variant_set_id(struct variant *v, int control)
 {
@@ -686,7 +815,7 @@ variant_set_id(struct variant *v, int control)
 	buf_add(b, buf_str(&v->body), v->body.len);
 	buf_putc(b, '\0');
 	snprintf(v->id, sizeof(v->id), "VAR%016llX",
-	    (unsigned long long)hash_fnv1a64(b->data, b->len));
+	    (unsigned long long)hash_xxh64(b->data, b->len));
 }
 
 /* Appends ,"key":s, or null for NULL. */
@@ -702,24 +831,23 @@ member(struct buf *b, const char *key, const char *s)
 }
 
 void
-variant_write(struct buf *b, const struct variant *v,
-    const struct passages *ps, const char *customer_id, const char *segment,
-    const char *generated_at)
+variant_write_mid(struct buf *b, const struct variant *v, const char *segment)
 {
-	const struct passage *p;
-	size_t i;
-
-	buf_putc(b, '{');
-	jsonw_key(b, "variant_id");
-	jsonw_string(b, v->id, strlen(v->id));
-	member(b, "customer_id", customer_id);
 	member(b, "segment", segment);
 	buf_putc(b, ',');
 	jsonw_key(b, "subject");
 	jsonw_string(b, buf_str(&v->subject), strlen(buf_str(&v->subject)));
 	buf_putc(b, ',');
 	jsonw_key(b, "body");
-	jsonw_string(b, buf_str(&v->body), strlen(buf_str(&v->body)));
+}
+
+void
+variant_write_cited(struct buf *b, const struct variant *v,
+    const struct passages *ps, const char *generated_at)
+{
+	const struct passage *p;
+	size_t i;
+
 	member(b, "tone", v->tone);
 	buf_puts(b, ",\"citations\":[");
 	for (i = 0; i < v->ncit; i++) {
@@ -747,6 +875,11 @@ variant_write(struct buf *b, const struct variant *v,
 	buf_putc(b, ',');
 	jsonw_key(b, "tokens_input");
 	jsonw_double(b, (double)v->tokens_input);
+}
+
+void
+variant_write_usage(struct buf *b, const struct variant *v)
+{
 	buf_putc(b, ',');
 	jsonw_key(b, "tokens_output");
 	jsonw_double(b, (double)v->tokens_output);
@@ -758,6 +891,28 @@ variant_write(struct buf *b, const struct variant *v,
 	jsonw_double(b, v->cost_usd);
 	member(b, "prompt_template", v->prompt_template);
 	buf_puts(b, "}}");
+}
+
+void
+variant_write_tail(struct buf *b, const struct variant *v,
+    const struct passages *ps, const char *generated_at)
+{
+	variant_write_cited(b, v, ps, generated_at);
+	variant_write_usage(b, v);
+}
+
+void
+variant_write(struct buf *b, const struct variant *v,
+    const struct passages *ps, const char *customer_id, const char *segment,
+    const char *generated_at)
+{
+	buf_putc(b, '{');
+	jsonw_key(b, "variant_id");
+	jsonw_string(b, v->id, strlen(v->id));
+	member(b, "customer_id", customer_id);
+	variant_write_mid(b, v, segment);
+	jsonw_string(b, buf_str(&v->body), strlen(buf_str(&v->body)));
+	variant_write_tail(b, v, ps, generated_at);
 }
 
 cJSON *

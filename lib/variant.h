@@ -118,8 +118,35 @@ int variant_check_claims(const char *s, size_t len, const char *grounds,
     size_t glen, const char *where, const char *prefix, struct reasons *why);
 
 /*
+ * The rules of variant_check for the subject alone, with the grounds g
+ * (cited texts, facts and the cited passages' titles, any order): for a
+ * subject written anew for a body checked before (lib/msgmemo). Returns
+ * 0, or -1 after adding reasons to why.
+ */
+int variant_check_subject(struct variant *v, const struct buf *g,
+    const char *prefix, struct reasons *why);
+
+/* How far around a value variant_check_near looks for claims. */
+#define VARIANT_NEAR 24
+
+/*
+ * Checks again, in a message that passed variant_check with stand-ins in
+ * place of a customer's facts (lib/msgmemo), what the facts' values can
+ * change once put in: plain is the body with the values (len bytes) and
+ * its markers blanked, value[i] the [start, end) of the nvalues values,
+ * in order, checked the number of sentences variant_check found with the
+ * stand-ins, and g the grounds with the values (any order). The claims
+ * within VARIANT_NEAR bytes of a value must be grounded, and no sentence
+ * that holds a value may read like an instruction; the rest of the text
+ * is as it was checked. Returns 0, or -1 after adding reasons to why.
+ */
+int variant_check_near(struct variant *v, const char *plain, size_t len,
+    const size_t (*value)[2], size_t nvalues, size_t checked,
+    const struct buf *g, const char *prefix, struct reasons *why);
+
+/*
  * Sets v->id: "control" when control is set, else "VAR" and the 64-bit
- * FNV-1a hash (lib/hash) of tone, subject and body, each followed by a NUL
+ * XXH64 hash (lib/hash) of tone, subject and body, each followed by a NUL
  * byte, in upper-case hexadecimal. The same message always has the same id.
  */
 void variant_set_id(struct variant *v, int control);
@@ -132,6 +159,22 @@ void variant_set_id(struct variant *v, int control);
 void variant_write(struct buf *b, const struct variant *v,
     const struct passages *ps, const char *customer_id, const char *segment,
     const char *generated_at);
+
+/*
+ * variant_write in pieces, for a message written for many customers: the
+ * members from segment to "body": (after variant_id and customer_id), and
+ * the members after the body: the tail, which is the cited part (tone to
+ * tokens_input) and the usage (tokens_output on). variant_write is '{',
+ * variant_id, customer_id, the middle, the body as a JSON string and the
+ * tail.
+ */
+void variant_write_mid(struct buf *b, const struct variant *v,
+    const char *segment);
+void variant_write_tail(struct buf *b, const struct variant *v,
+    const struct passages *ps, const char *generated_at);
+void variant_write_cited(struct buf *b, const struct variant *v,
+    const struct passages *ps, const char *generated_at);
+void variant_write_usage(struct buf *b, const struct variant *v);
 
 /*
  * Returns a new Message Variant object for v in the seed's field order,

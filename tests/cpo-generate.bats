@@ -102,7 +102,7 @@ words() {
 	run -0 --separate-stderr cpo-generate one.ndjson
 	expect_stderr ""
 	run -0 jq -c '.variants[0]' <<< "$output"
-	expect_stdout '{"variant_id":"VARF2A0AAF7B1488759","customer_id":"C101","segment":"High-Value Recent","subject":"Gold Member Tasting Week","body":"Hi there,\n\nWith 14 purchases a year and orders averaging $310.50, you know quality when you see it, and this deserves your attention right now.\n\nGold members are invited to a private tasting of our spring teas. The tasting runs from April 4 to April 10, and every guest takes home a 50-gram sample tin. [Source: Gold Member Tasting Week, ¶0]\n\nRinse the teapot with hot water after each use and dry it over a low flame. Never use soap, because it strips the seasoning that protects the iron. [Source: Cast-Iron Teapot Care, ¶1]\n\nTea sets ship free to every address in the country. Orders placed before noon leave our warehouse the same day. [Source: Free Shipping on Tea Sets, ¶2]\n\nTake a moment now to look at the details, and make the most of them while they are in front of you. Have a look while it is on your mind, so you do not have to come back to it later.\n\nBest regards,\nThe Brightleaf Home Team","tone":"urgent","citations":[{"document_id":"TEA1","title":"Gold Member Tasting Week","paragraph_index":0,"text_snippet":"Gold members are invited to a private tasting of our spring teas. The tasting runs from April 4 to April 10, and every guest takes home a 50-gram sample tin."},{"document_id":"POT1","title":"Cast-Iron Teapot Care","paragraph_index":1,"text_snippet":"Rinse the teapot with hot water after each use and dry it over a low flame. Never use soap, because it strips the seasoning that protects the iron."},{"document_id":"SHIP1","title":"Free Shipping on Tea Sets","paragraph_index":2,"text_snippet":"Tea sets ship free to every address in the country. Orders placed before noon leave our warehouse the same day."}],"generation_metadata":{"generated_at":"2026-01-01T00:00:00Z","model":"template","tokens_input":78,"tokens_output":173,"tokens_total":251,"cost_usd":0,"prompt_template":"urgent.txt"}}'
+	expect_stdout '{"variant_id":"VAR0BA45A4038D804F4","customer_id":"C101","segment":"High-Value Recent","subject":"Gold Member Tasting Week","body":"Hi there,\n\nWith 14 purchases a year and orders averaging $310.50, you know quality when you see it, and this deserves your attention right now.\n\nGold members are invited to a private tasting of our spring teas. The tasting runs from April 4 to April 10, and every guest takes home a 50-gram sample tin. [Source: Gold Member Tasting Week, ¶0]\n\nRinse the teapot with hot water after each use and dry it over a low flame. Never use soap, because it strips the seasoning that protects the iron. [Source: Cast-Iron Teapot Care, ¶1]\n\nTea sets ship free to every address in the country. Orders placed before noon leave our warehouse the same day. [Source: Free Shipping on Tea Sets, ¶2]\n\nTake a moment now to look at the details, and make the most of them while they are in front of you. Have a look while it is on your mind, so you do not have to come back to it later.\n\nBest regards,\nThe Brightleaf Home Team","tone":"urgent","citations":[{"document_id":"TEA1","title":"Gold Member Tasting Week","paragraph_index":0,"text_snippet":"Gold members are invited to a private tasting of our spring teas. The tasting runs from April 4 to April 10, and every guest takes home a 50-gram sample tin."},{"document_id":"POT1","title":"Cast-Iron Teapot Care","paragraph_index":1,"text_snippet":"Rinse the teapot with hot water after each use and dry it over a low flame. Never use soap, because it strips the seasoning that protects the iron."},{"document_id":"SHIP1","title":"Free Shipping on Tea Sets","paragraph_index":2,"text_snippet":"Tea sets ship free to every address in the country. Orders placed before noon leave our warehouse the same day."}],"generation_metadata":{"generated_at":"2026-01-01T00:00:00Z","model":"template","tokens_input":78,"tokens_output":173,"tokens_total":251,"cost_usd":0,"prompt_template":"urgent.txt"}}'
 }
 
 @test "the other members of a record pass through unchanged and in order" {
@@ -239,16 +239,45 @@ false'
 false'
 }
 
-@test "variant_id is the FNV-1a hash of tone, subject and body; the control message's is control" {
+@test "variant_id is the XXH64 hash of tone, subject and body; the control message's is control" {
 	run -0 --separate-stderr cpo-generate records.ndjson
 	printf '%s\n' "$output" > out.ndjson
+	# XXH64 (seed 0) written out from its specification, apart from lib/hash.
 	run -0 python3 -c '
-import json, sys
+import json, struct
+M = 2**64
+P1, P2, P3, P4, P5 = (0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F,
+    0x165667B19E3779F9, 0x85EBCA77C2B2AE63, 0x27D4EB2F165667C5)
+rotl = lambda x, r: ((x << r) | (x >> (64 - r))) % M
+rnd = lambda acc, lane: rotl((acc + lane * P2) % M, 31) * P1 % M
+def xxh64(b):
+    n, i = len(b), 0
+    if n >= 32:
+        v = [(P1 + P2) % M, P2, 0, (M - P1) % M]
+        while n - i >= 32:
+            v = [rnd(v[k], struct.unpack_from("<Q", b, i + 8 * k)[0]) for k in range(4)]
+            i += 32
+        h = (rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18)) % M
+        for x in v:
+            h = ((h ^ rnd(0, x)) * P1 + P4) % M
+    else:
+        h = P5
+    h = (h + n) % M
+    while n - i >= 8:
+        h = (rotl(h ^ rnd(0, struct.unpack_from("<Q", b, i)[0]), 27) * P1 + P4) % M
+        i += 8
+    if n - i >= 4:
+        h = (rotl(h ^ (struct.unpack_from("<I", b, i)[0] * P1 % M), 23) * P2 + P3) % M
+        i += 4
+    while i < n:
+        h = rotl(h ^ (b[i] * P5 % M), 11) * P1 % M
+        i += 1
+    h ^= h >> 33; h = h * P2 % M; h ^= h >> 29; h = h * P3 % M
+    return h ^ (h >> 32)
+assert xxh64(b"abc") == 0x44BC2CF5AD770999
 for line in open("out.ndjson"):
     for v in json.loads(line)["variants"]:
-        h = 0xcbf29ce484222325
-        for b in (v["tone"] + "\0" + v["subject"] + "\0" + v["body"] + "\0").encode():
-            h = ((h ^ b) * 0x100000001b3) % 2**64
+        h = xxh64((v["tone"] + "\0" + v["subject"] + "\0" + v["body"] + "\0").encode())
         want = "control" if v["tone"] == "control" else "VAR%016X" % h
         print(v["variant_id"] == want, end=" ")
 print()'
@@ -261,9 +290,9 @@ print()'
 	run -0 jq -c '[.assignment.experiment_arm, .assignment.variant_id,
 	    [.variants[] | .tone, .variant_id]]' <<< "$output"
 	expect_stdout '["control","control",["control","control"]]
-["treatment_1","VARBCEC8B7B978B1590",["urgent","VARBCEC8B7B978B1590"]]
-["treatment_3","VARA7C7FEEBE7CE49ED",["friendly","VARA7C7FEEBE7CE49ED"]]
-["treatment_2","VARF803B028841A3906",["informational","VARF803B028841A3906"]]'
+["treatment_1","VARB4D47F272B827FD4",["urgent","VARB4D47F272B827FD4"]]
+["treatment_3","VAR1B2A3A211FC9F476",["friendly","VAR1B2A3A211FC9F476"]]
+["treatment_2","VARC3ED1AC7D6CA837C",["informational","VARC3ED1AC7D6CA837C"]]'
 }
 
 @test "an arm's message is the same one the record gets without an assignment" {
@@ -543,7 +572,7 @@ Write the urgent email for this customer.'
 	run -0 jq -c '.variants[0] | [.variant_id, .tone, .subject,
 	    [.citations[] | [.document_id, .paragraph_index]],
 	    .generation_metadata]' <<< "$output"
-	expect_stdout '["VARCA3CA5A064264112","urgent","Your Gold tasting invitation: spring teas",[["TEA1",0],["POT1",1],["SHIP1",2]],{"generated_at":"2026-01-01T00:00:00Z","model":"gpt-4o-mini-2024-07-18","tokens_input":900,"tokens_output":260,"tokens_total":1160,"cost_usd":0.000291,"prompt_template":"generation_prompt_urgent"}]'
+	expect_stdout '["VAR02F7C2F6B202EC2E","urgent","Your Gold tasting invitation: spring teas",[["TEA1",0],["POT1",1],["SHIP1",2]],{"generated_at":"2026-01-01T00:00:00Z","model":"gpt-4o-mini-2024-07-18","tokens_input":900,"tokens_output":260,"tokens_total":1160,"cost_usd":0.000291,"prompt_template":"generation_prompt_urgent"}]'
 }
 
 @test "a model's citations quote the whole passage they name" {
@@ -942,4 +971,69 @@ PY
 	cmp fast.out slow.out
 	run -0 jq -r '.[0].body' <(sed -n 3p fast.out)
 	[[ $output == *"Salt Lake City"* ]]
+}
+
+# together_and_alone [OPTION...]: runs cpo-generate with the options on
+# many.ndjson and on each of its records alone; the messages, and the
+# customers and reasons of those left out, must be the same.
+together_and_alone() {
+	local who='s/^cpo-generate: [^ ]*: customer /customer /p'
+
+	run -1 --separate-stderr cpo-generate "$@" many.ndjson
+	printf '%s\n' "$output" > together.ndjson
+	printf '%s\n' "$stderr" | sed -n "$who" > together.err
+	rm -f alone.ndjson alone.err
+	while IFS= read -r line; do
+		printf '%s\n' "$line" | cpo-generate "$@" 2>&1 >> alone.ndjson |
+		    sed -n "$who" >> alone.err
+	done < many.ndjson
+	run -0 cmp together.ndjson alone.ndjson
+	run -0 cmp together.err alone.err
+}
+
+@test "a body written once for many customers gives each the message their record gives alone" {
+	# Customers of one retrieval, tier and tone share composed bodies
+	# (lib/msgmemo); their values, some made to trip the checks (a date,
+	# a deadline, a figure, an abbreviation that joins two sentences, an
+	# instruction, a double space, quotes, a missing or wrong fact), must
+	# come out as when each record is composed on its own.
+	head -n 1 records.ndjson | jq -c '
+	    ["Denver", "St. Louis", "New York", "Ignore Rules", "Friday Harbor",
+	     "May 5 Plaza", "District 9", "50% Town", "Last Chance", "Sunday",
+	     "New  York", "Mt. Hood", "O\"Hare \\ Bay", "Über City", "a.m. Town",
+	     "Hurry"] as $loc
+	    | [0, 1, 1.5, 12, 100, "many"] as $pf
+	    | [0, 9.99, 310.5, 1000000, 0.125] as $aov
+	    | [1, 6, 30, "soon", null] as $days
+	    | . as $r | range(90) as $i | $r
+	    | .customer_id = "M\($i)"
+	    | .location = $loc[$i % 16]
+	    | .purchase_frequency = $pf[$i % 6]
+	    | .avg_order_value = $aov[($i / 5 | floor) % 5]
+	    | .last_engagement_days = $days[($i / 3 | floor) % 5]
+	    | if $i % 7 == 6 then del(.location) else . end' > many.ndjson
+	together_and_alone
+	run -0 jq -s 'map(.variants | length) | add' together.ndjson
+	expect_stdout 299
+	run -0 grep -c "field 'purchase_frequency' is not a non-negative number" \
+	    together.err
+	expect_stdout 30
+	# Values that make a claim or an instruction with the template's
+	# words around them: the shared body passes, the customer's must not.
+	head -n 1 records.ndjson | jq -c '
+	    . as $r | ["Denver", "Gate 5", "Ignore All", "Boulder"][] as $loc
+	    | range(5) as $i | $r
+	    | .customer_id = "N\($loc)\($i)" | .location = $loc' > many.ndjson
+	together_and_alone --templates templates/near-values --tones urgent
+	run -0 sed -e 's/: not generated: .*reads like an instruction.*/: I/' \
+	    -e "s/: not generated: .*figure '5%' in the body is not in .*/: F/" \
+	    together.err
+	expect_stdout "$(for i in 0 1 2 3 4; do
+		echo "customer \"NGate 5$i\", tone 'urgent': F"
+	done; for i in 0 1 2 3 4; do
+		echo "customer \"NIgnore All$i\", tone 'urgent': I"
+	done)"
+	run -0 jq -r 'select(any(.variants[]; .tone == "urgent")) | .customer_id' \
+	    together.ndjson
+	expect_stdout "$(printf 'N%s\n' Denver{0..4} Boulder{0..4})"
 }

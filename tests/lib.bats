@@ -43,6 +43,17 @@ line_of() {
 	[ "$(line_of 'fnv1a64 "foobar"')" = "85944171f73967e8" ]
 }
 
+@test "XXH64 matches the reference implementation's values" {
+	# xxhsum -H1 of "", "a", "abc", "0123456789abc", a-z0-9 and 100 x:
+	# every tail (1, 4 and 8 bytes) and the 32-byte stripes.
+	[ "$(line_of 'xxh64 0')" = "ef46db3751d8e999" ]
+	[ "$(line_of 'xxh64 1')" = "d24ec4f1a98c6e5b" ]
+	[ "$(line_of 'xxh64 3')" = "44bc2cf5ad770999" ]
+	[ "$(line_of 'xxh64 13')" = "ba453e84431e55e5" ]
+	[ "$(line_of 'xxh64 36')" = "64f23ecf1609b766" ]
+	[ "$(line_of 'xxh64 100')" = "92f0de5a88a3c094" ]
+}
+
 @test "32-bit FNV-1a matches the reference vectors" {
 	[ "$(line_of 'fnv1a32 "a"')" = "e40c292c" ]
 	[ "$(line_of 'fnv1a32 "foobar"')" = "bf9cf968" ]

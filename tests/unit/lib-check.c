@@ -28,6 +28,14 @@ rng_stream(uint64_t seed)
 	printf("\n");
 }
 
+/* XXH64 of s, labelled by its length: the vectors are long. */
+static void
+xxh64(const char *s)
+{
+	printf("xxh64 %zu: %016" PRIx64 "\n", strlen(s),
+	    hash_xxh64(s, strlen(s)));
+}
+
 static void
 format(const char *label, double d)
 {
@@ -96,6 +104,13 @@ main(void)
 	printf("fnv1a64 \"a\": %016" PRIx64 "\n", hash_fnv1a64("a", 1));
 	printf("fnv1a64 \"foobar\": %016" PRIx64 "\n", hash_fnv1a64("foobar", 6));
 	printf("fnv1a32 \"a\": %08" PRIx32 "\n", hash_fnv1a32("a", 1));
+	xxh64("");
+	xxh64("a");
+	xxh64("abc");
+	xxh64("0123456789abc");
+	xxh64("abcdefghijklmnopqrstuvwxyz0123456789");
+	xxh64("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
 	printf("fnv1a32 \"foobar\": %08" PRIx32 "\n", hash_fnv1a32("foobar", 6));
 	format("0.45", 0.45);
 	format("0.1+0.2", 0.1 + 0.2);
