@@ -165,6 +165,18 @@ struct hit {
 #define MEMO_SLOTS (1 << 16)		/* half used at most */
 #define MEMO_BYTES (8 << 20)		/* of sentence text */
 
+/*
+ * When fewer than one byte in MEMO_RARE of the sentences looked up is
+ * found in the memo, over MEMO_JUDGE bytes, sentences are not recurring
+ * (short ones such as a blank line always do, which is why bytes are
+ * counted), and splitting, hashing and keeping them costs more than the
+ * memo saves: then only one text in MEMO_SAMPLE goes through the memo
+ * (so that recurring sentences are noticed again).
+ */
+#define MEMO_JUDGE (64 << 10)
+#define MEMO_RARE 8
+#define MEMO_SAMPLE 8
+
 /* A slot of the memo: 24 bytes. */
 struct memo {
 	uint64_t hash;
@@ -203,6 +215,10 @@ struct lexicon_scan {
 	uint32_t text;
 	struct memo *memo;		/* MEMO_SLOTS */
 	size_t nmemo;
+	size_t lookups, found;		/* bytes looked up in the memo and
+					 * found, since the last judging */
+	int sparse;			/* few found: sample the texts */
+	unsigned countdown;		/* sparse: texts to screen without it */
 	struct buf memo_text;
 };
 
@@ -1195,22 +1211,30 @@ lexicon_scan_free(struct lexicon_scan *sc)
 	free(sc);
 }
 
+/* The number of the word of eight bytes or fewer packed in x, or -1. */
+static inline long
+lookup_packed(const struct lexicon *lx, uint64_t x)
+{
+	size_t k;
+	uint32_t id;
+
+	for (k = pack_slot(x, lx->smask); (id = lx->sslot[k]) != 0;
+	    k = (k + 1) & lx->smask)
+		if (lx->spack[k] == x)
+			return (long)id - 1;
+	return -1;
+}
+
 /* lookup's hash table part, for words that pass the shape test. */
 static long
 lookup_hashed(const struct lexicon *lx, const char *w, size_t len)
 {
-	uint64_t h, x;
+	uint64_t h;
 	size_t k;
 	uint32_t id;
 
-	if (len <= 8) {
-		x = pack(w, len);
-		for (k = pack_slot(x, lx->smask); (id = lx->sslot[k]) != 0;
-		    k = (k + 1) & lx->smask)
-			if (lx->spack[k] == x)
-				return (long)id - 1;
-		return -1;
-	}
+	if (len <= 8)
+		return lookup_packed(lx, pack(w, len));
 	h = word_hash(w, len);
 	for (k = h & lx->vmask; (id = lx->vslot[k]) != 0;
 	    k = (k + 1) & lx->vmask)
@@ -1237,6 +1261,30 @@ lookup(const struct lexicon *lx, const char *w, size_t len)
 	if (!(lx->shape[k / 64] >> (k % 64) & 1))
 		return -1;
 	return lookup_hashed(lx, w, len);
+}
+
+/*
+ * lookup for the word of a plain token (1 to TEXTNORM_MAXWORD letters,
+ * zero bytes after them): a short one is packed by one load.
+ */
+static inline long
+lookup_token(const struct lexicon *lx, const struct textnorm_token *tk)
+{
+	size_t k = shape_bit(tk->word, tk->len);
+	uint64_t x;
+
+	if (!(lx->shape[k / 64] >> (k % 64) & 1))
+		return -1;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (tk->len <= 8) {
+		/* The bytes in order, zero-padded: what pack makes. */
+		memcpy(&x, tk->word, 8);
+		return lookup_packed(lx, x);
+	}
+#else
+	(void)x;
+#endif
+	return lookup_hashed(lx, tk->word, tk->len);
 }
 
 static struct edge *
@@ -1461,49 +1509,73 @@ range_words(const struct lexicon *lx, struct lexicon_scan *sc,
     const struct textnorm_token *tk)
 {
 	if (tk->plain && tk->start == from) {
-		note_word(sc, lookup(lx, tk->word, tk->len));
+		note_word(sc, lookup_token(lx, tk));
 		return;
 	}
 	textnorm_split(&sc->tn, text + from, to - from);
 	build(lx, sc, 0);
 }
 
+/* A run of tokens whose words are not listed yet: text[from, to). */
+struct pending {
+	size_t from, to;
+	int any;
+	struct textnorm_token last;
+};
+
+/* Lists the words of the pending tokens, if any. */
+static void
+flush_pending(const struct lexicon *lx, struct lexicon_scan *sc,
+    const char *text, struct pending *pd)
+{
+	if (pd->any)
+		range_words(lx, sc, text, pd->from, pd->to, &pd->last);
+	pd->any = 0;
+}
+
+/*
+ * Takes the next token of text: a plain token of two letters or more is
+ * one piece joined to no other, and is looked up straight away; runs of
+ * the other tokens wait, to go through textnorm_split together (in
+ * marketing copy that is seldom needed).
+ */
+static void
+take_token(const struct lexicon *lx, struct lexicon_scan *sc,
+    const char *text, struct pending *pd, const struct textnorm_token *tk)
+{
+	if (tk->plain && tk->len >= 2) {
+		flush_pending(lx, sc, text, pd);
+		note_word(sc, lookup_token(lx, tk));
+		return;
+	}
+	/* Punctuation alone makes no piece. */
+	if (tk->plain && tk->len == 0)
+		return;
+	if (!pd->any)
+		pd->from = tk->start;
+	pd->any = 1;
+	pd->to = tk->end;
+	pd->last = *tk;
+}
+
 /*
  * Lists the words of the text in sc->words: the words build(lx, sc, 0)
  * lists after textnorm_split, some perhaps more than once and in another
- * order, which the key and anchor checks do not mind. A plain token of
- * two letters or more is one piece joined to no other, and is looked up
- * straight away; runs of the other tokens go through textnorm_split,
- * which in marketing copy is seldom needed.
+ * order, which the key and anchor checks do not mind.
  */
 static void
 list_words(const struct lexicon *lx, struct lexicon_scan *sc,
     const char *text, size_t len)
 {
-	struct textnorm_token tk, last;
-	size_t pos = 0, from = 0, to = 0;
-	int pending = 0;
+	struct textnorm_token tk;
+	struct pending pd;
+	size_t pos = 0;
 
+	pd.any = 0;
 	sc->nwords = 0;
-	while (textnorm_token(text, len, &pos, &tk)) {
-		if (tk.plain && tk.len >= 2) {
-			if (pending)
-				range_words(lx, sc, text, from, to, &last);
-			pending = 0;
-			note_word(sc, lookup(lx, tk.word, tk.len));
-			continue;
-		}
-		/* Punctuation alone makes no piece. */
-		if (tk.plain && tk.len == 0)
-			continue;
-		if (!pending)
-			from = tk.start;
-		pending = 1;
-		to = tk.end;
-		last = tk;
-	}
-	if (pending)
-		range_words(lx, sc, text, from, to, &last);
+	while (textnorm_token(text, len, &pos, &tk))
+		take_token(lx, sc, text, &pd, &tk);
+	flush_pending(lx, sc, text, &pd);
 }
 
 /* Orders the edges of the lattice by their first node (sc->out). */
@@ -1822,21 +1894,10 @@ by_start(const void *a, const void *b)
 	return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
+/* Sizes the scan's per-rule and per-word tables for lx, once. */
 static void
-classify_text(const struct lexicon *lx, struct lexicon_scan *sc,
-    const char *text, size_t len, int severity[SAFETY_NCATEGORIES],
-    void (*on_match)(void *arg, const struct lexicon_match *m), void *arg)
+fit_scan(const struct lexicon *lx, struct lexicon_scan *sc)
 {
-	uint32_t nodes, node, i, r, id;
-	const struct edge *e;
-	const struct rule *rule;
-	struct lexicon_match m;
-	size_t k;
-	uint8_t j;
-
-	for (k = 0; k < SAFETY_NCATEGORIES; k++)
-		severity[k] = 0;
-	list_words(lx, sc, text, len);
 	if (sc->ntried < lx->nrules) {
 		sc->tried = xreallocarray(sc->tried, lx->nrules,
 		    sizeof(*sc->tried));
@@ -1856,6 +1917,24 @@ classify_text(const struct lexicon *lx, struct lexicon_scan *sc,
 		sc->wchecked = xcalloc(lx->vocab.n + 1, sizeof(*sc->wchecked));
 		sc->live = xcalloc(lx->vocab.n + 1, sizeof(*sc->live));
 	}
+}
+
+static void
+classify_text(const struct lexicon *lx, struct lexicon_scan *sc,
+    const char *text, size_t len, int severity[SAFETY_NCATEGORIES],
+    void (*on_match)(void *arg, const struct lexicon_match *m), void *arg)
+{
+	uint32_t nodes, node, i, r, id;
+	const struct edge *e;
+	const struct rule *rule;
+	struct lexicon_match m;
+	size_t k;
+	uint8_t j;
+
+	for (k = 0; k < SAFETY_NCATEGORIES; k++)
+		severity[k] = 0;
+	list_words(lx, sc, text, len);
+	fit_scan(lx, sc);
 	if (++sc->text == 0) {
 		memset(sc->checked, 0, lx->nrules * sizeof(*sc->checked));
 		memset(sc->wchecked, 0, (lx->vocab.n + 1) *
@@ -2006,12 +2085,14 @@ classify_sentence(const struct lexicon *lx, struct lexicon_scan *sc,
 	size_t k;
 	int i;
 
+	sc->lookups += len;
 	for (k = h & (MEMO_SLOTS - 1); (m = &sc->memo[k])->used;
 	    k = (k + 1) & (MEMO_SLOTS - 1))
 		if (m->hash == h && m->len == len &&
 		    same_bytes(sc->memo_text.data + m->off, text, len)) {
 			for (i = 0; i < SAFETY_NCATEGORIES; i++)
 				severity[i] = m->severity[i];
+			sc->found += len;
 			return;
 		}
 	classify_text(lx, sc, text, len, severity, NULL, NULL);
@@ -2036,18 +2117,42 @@ classify_sentence(const struct lexicon *lx, struct lexicon_scan *sc,
 }
 
 /*
+ * Should this text go through the memo? Every text while the memo finds
+ * sentences, one in MEMO_SAMPLE while it does not; judged again every
+ * MEMO_JUDGE bytes looked up. Which way a text goes changes only the
+ * speed.
+ */
+static int
+use_memo(struct lexicon_scan *sc)
+{
+	if (sc->lookups >= MEMO_JUDGE) {
+		sc->sparse = sc->found * MEMO_RARE < sc->lookups;
+		sc->lookups = sc->found = 0;
+	}
+	if (!sc->sparse)
+		return 1;
+	if (sc->countdown > 0) {
+		sc->countdown--;
+		return 0;
+	}
+	sc->countdown = MEMO_SAMPLE - 1;
+	return 1;
+}
+
+/*
  * A pattern never runs across the end of a sentence, nor does an idiom's
  * cancelling reach past it, so a text's severities are the highest of
  * its sentences'. Sentences repeat across messages (the same approved
  * content, the same template lines), so each is screened once while the
- * memo holds it. Explanations take the whole text at once, for offsets.
+ * memo holds it; when they do not, most texts are screened without it.
+ * Explanations take the whole text at once, for offsets.
  */
 void
 lexicon_classify(const struct lexicon *lx, struct lexicon_scan *sc,
     const char *text, size_t len, int severity[SAFETY_NCATEGORIES],
     void (*on_match)(void *arg, const struct lexicon_match *m), void *arg)
 {
-	int part[SAFETY_NCATEGORIES], i;
+	int part[SAFETY_NCATEGORIES], i, memo;
 	size_t n, next;
 	uint64_t h, hnext = 0;
 
@@ -2059,21 +2164,32 @@ lexicon_classify(const struct lexicon *lx, struct lexicon_scan *sc,
 		severity[i] = 0;
 	if (len == 0)
 		return;
+	memo = use_memo(sc);
 	next = sentence_len(text, len);
-	hnext = word_hash(text, next);
+	if (memo)
+		hnext = word_hash(text, next);
 	/*
 	 * The memo is bigger than the caches: each sentence's slot is
-	 * fetched while the sentence before it is screened.
+	 * fetched while the sentence before it is screened. A text not
+	 * screened through the memo is still screened sentence by sentence:
+	 * the words a rule needs are found together in a whole text far
+	 * more often than in one sentence, and each such find costs a walk.
 	 */
 	for (; len > 0; text += n, len -= n) {
 		n = next;
 		h = hnext;
 		if (n < len) {
 			next = sentence_len(text + n, len - n);
-			hnext = word_hash(text + n, next);
-			__builtin_prefetch(&sc->memo[hnext & (MEMO_SLOTS - 1)]);
+			if (memo) {
+				hnext = word_hash(text + n, next);
+				__builtin_prefetch(&sc->memo[hnext &
+				    (MEMO_SLOTS - 1)]);
+			}
 		}
-		classify_sentence(lx, sc, text, n, h, part);
+		if (memo)
+			classify_sentence(lx, sc, text, n, h, part);
+		else
+			classify_text(lx, sc, text, n, part, NULL, NULL);
 		for (i = 0; i < SAFETY_NCATEGORIES; i++)
 			if (part[i] > severity[i])
 				severity[i] = part[i];

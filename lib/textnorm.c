@@ -522,6 +522,8 @@ textnorm_token(const char *text, size_t len, size_t *pos,
 		for (tk->plain = 0; i < len && token_class(s[i]) != T_BLANK;
 		    i++)
 			;
+	/* So that a short word can be read eight bytes at once. */
+	memset(tk->word + n, 0, 8);
 	tk->end = *pos = i;
 	tk->len = n;
 	return 1;

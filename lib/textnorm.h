@@ -81,7 +81,8 @@ struct textnorm_token {
 	size_t start, end;	/* its bytes in the text */
 	int plain;
 	size_t len;		/* plain: letters in word (0: punctuation) */
-	char word[TEXTNORM_MAXWORD];	/* plain: the letters, lower-case */
+	/* plain: the letters, lower-case, then eight zero bytes */
+	char word[TEXTNORM_MAXWORD + 8];
 };
 
 /*
