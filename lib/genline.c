@@ -333,12 +333,87 @@ sample_hash(const char *s, size_t len)
 	return hash_fnv1a64(s + len - n, n) ^ hash_mix64(len);
 }
 
+/* The first n bytes of needle in s (len bytes), or NULL. */
+static const char *
+find_bytes(const char *s, size_t len, const char *needle, size_t n)
+{
+	const char *p = s, *end = s + len;
+
+	while ((size_t)(end - p) >= n &&
+	    (p = memchr(p, needle[0], (size_t)(end - p) - n + 1)) != NULL) {
+		if (memcmp(p, needle, n) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
+/*
+ * Where in the line a kept retrieval is again, byte for byte, as the
+ * value of "retrieval": its offset, or len when none is; the entry in
+ * *which. Then lib/jsonscan need not check it again, nor entry compare
+ * it. Retrievals differ from their first bytes (the query), so those
+ * that are not it cost a few bytes each.
+ */
+static size_t
+kept_retrieval(struct genline *l, const char *line, size_t len,
+    size_t *which)
+{
+	static const char key[] = "\"retrieval\":";
+	const struct genline_entry *e;
+	const char *p = NULL;
+	size_t at, from, i;
+
+	if (l->nentries == 0)
+		return len;
+	/* Records of a stream are alike: look near the last one's first. */
+	from = l->retrieval_at > 64 ? l->retrieval_at - 64 : 0;
+	if (from < len)
+		p = find_bytes(line + from, len - from < 128 ? len - from : 128,
+		    key, sizeof(key) - 1);
+	if (p == NULL && (p = find_bytes(line, len, key, sizeof(key) - 1)) ==
+	    NULL)
+		return len;
+	l->retrieval_at = (size_t)(p - line);
+	at = (size_t)(p - line) + sizeof(key) - 1;
+	while (at < len && (line[at] == ' ' || line[at] == '\t'))
+		at++;
+	for (i = 0; i < l->nentries; i++) {
+		e = &l->entry[(l->last + i) % l->nentries];
+		if (e->hash != 0 && e->rlen <= len - at &&
+		    memcmp(line + at, e->key.data, e->rlen) == 0) {
+			*which = (size_t)(e - l->entry);
+			return at;
+		}
+	}
+	return len;
+}
+
+/*
+ * The number naming the retrieval text r among the entries: that of an
+ * entry with the same text (and another tier), or a new one.
+ */
+static uint64_t
+same_text(struct genline *l, const struct jsonscan_member *r)
+{
+	const struct genline_entry *e;
+	size_t i;
+
+	for (i = 0; i < l->nentries; i++) {
+		e = &l->entry[i];
+		if (e->hash != 0 && e->rlen == r->valuelen &&
+		    memcmp(e->key.data, r->value, e->rlen) == 0)
+			return e->text;
+	}
+	return ++l->nexttext;
+}
+
 /*
  * The entry for the record's retrieval and tier, read and prepared on a
  * miss; NULL when the slow path must judge the retrieval.
  */
 static struct genline_entry *
-entry(struct genline *l, const struct jsonscan_member *r)
+entry(struct genline *l, const struct jsonscan_member *r, size_t kept)
 {
 	const char *tier = l->facts.value[COMPOSE_TIER] != NULL ?
 	    l->facts.tier : NULL;
@@ -349,6 +424,17 @@ entry(struct genline *l, const struct jsonscan_member *r)
 	cJSON *v;
 	int bad;
 
+	/* A kept retrieval (kept_retrieval): the tier is to be found. */
+	for (i = 0; kept < l->nentries && i < l->nentries; i++) {
+		e = &l->entry[(l->last + i) % l->nentries];
+		if (e->hash != 0 && e->text == l->entry[kept].text &&
+		    strcmp(e->key.data + e->rlen + 1,
+		    tier != NULL ? tier : "") == 0) {
+			l->last = (size_t)(e - l->entry);
+			l->hits++;
+			return e;
+		}
+	}
 	buf_reset(&l->key);
 	buf_add(&l->key, r->value, r->valuelen);
 	buf_putc(&l->key, '\0');
@@ -386,6 +472,8 @@ entry(struct genline *l, const struct jsonscan_member *r)
 		return NULL;
 	e->covered = compose_prepare(&e->comp, &e->ps, &l->facts);
 	e->id = ++l->nextid;
+	e->rlen = r->valuelen;
+	e->text = same_text(l, r);
 	e->hash = h;
 	buf_add(&e->key, l->key.data, l->key.len);
 	l->last = i;
@@ -423,17 +511,21 @@ fast(struct genline *l, const char *line, size_t len, struct buf *out)
 	struct fields f;
 	struct arm arm = { 0, NULL, 0, 0 };
 	char id[VARIANT_ID_SIZE], vid[VARIANT_ID_SIZE];
-	size_t tones[GENERATE_TONES_MAX], nt, k;
+	size_t tones[GENERATE_TONES_MAX], nt, k, at, kept = 0;
 	int n, assigned, ok = 1;
 
-	if (line[0] != '{' || (n = jsonscan_object(line, len, m, MEMBERS_MAX,
-	    &f.close)) < 0 || !find(m, n, &f) || !facts(l, &f))
+	at = kept_retrieval(l, line, len, &kept);
+	if (line[0] != '{' || (n = jsonscan_object_known(line, len, m,
+	    MEMBERS_MAX, &f.close, at, at < len ? l->entry[kept].rlen : 0)) <
+	    0 || !find(m, n, &f) || !facts(l, &f))
 		return 0;
 	assigned = f.assignment != NULL &&
 	    f.assignment->type != JSONSCAN_NULL;
 	if (assigned && !assignment(l, f.assignment, &arm))
 		return 0;
-	if ((e = entry(l, f.retrieval)) == NULL || e->covered == 0)
+	if ((e = entry(l, f.retrieval, at < len &&
+	    f.retrieval->value == line + at ? kept : GENLINE_CACHE)) == NULL ||
+	    e->covered == 0)
 		return 0;
 	if (assigned) {
 		tones[0] = arm.tone;

@@ -43,6 +43,8 @@ struct genline_entry {
 	struct composer comp;
 	size_t covered;		/* compose_prepare's answer */
 	uint64_t id;		/* this preparation's, for the message memo */
+	size_t rlen;		/* the retrieval's length in key */
+	uint64_t text;		/* the same for the same retrieval */
 };
 
 struct genline {
@@ -57,6 +59,8 @@ struct genline {
 	struct generate_item item;	/* the slow path's */
 	struct msgmemo memo;
 	uint64_t nextid;		/* of the entries prepared */
+	uint64_t nexttext;		/* of the retrieval texts kept */
+	size_t retrieval_at;		/* in the last line */
 	/* Of the last record written: as generate_item's. */
 	size_t nmessages;
 	struct reasons lost;

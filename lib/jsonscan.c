@@ -17,6 +17,8 @@
 
 struct scan {
 	const char *p, *end;
+	const char *known;	/* a top-level value taken as it is */
+	size_t known_len;
 };
 
 static void
@@ -264,7 +266,10 @@ object(struct scan *s, int depth, struct jsonscan_member *m, size_t max)
 		s->p++;
 		blanks(s);
 		mem.value = s->p;
-		if (value(s, depth, &mem.type) < 0)
+		if (s->p == s->known && depth == 1) {
+			s->p += s->known_len;
+			mem.type = JSONSCAN_OBJECT;
+		} else if (value(s, depth, &mem.type) < 0)
 			return -1;
 		mem.valuelen = (size_t)(s->p - mem.value);
 		if (m != NULL) {
@@ -281,9 +286,21 @@ int
 jsonscan_object(const char *text, size_t len, struct jsonscan_member *m,
     size_t max, size_t *close)
 {
-	struct scan s = { text, text + len };
+	return jsonscan_object_known(text, len, m, max, close, len, 0);
+}
+
+int
+jsonscan_object_known(const char *text, size_t len,
+    struct jsonscan_member *m, size_t max, size_t *close, size_t known,
+    size_t known_len)
+{
+	struct scan s = { text, text + len, NULL, 0 };
 	int n;
 
+	if (known < len && known_len <= len - known) {
+		s.known = text + known;
+		s.known_len = known_len;
+	}
 	blanks(&s);
 	if (s.p == s.end || *s.p != '{')
 		return -1;

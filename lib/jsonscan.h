@@ -56,6 +56,17 @@ int jsonscan_object(const char *text, size_t len, struct jsonscan_member *m,
     size_t max, size_t *close);
 
 /*
+ * jsonscan_object, but a top-level member's object found at text + known
+ * is taken to be the known_len bytes there, unchecked: for a reader that
+ * found there, byte for byte, a value jsonscan_object accepted as a
+ * top-level member's before (a record's retrieval, the same from record
+ * to record). With known past the text, it is jsonscan_object.
+ */
+int jsonscan_object_known(const char *text, size_t len,
+    struct jsonscan_member *m, size_t max, size_t *close, size_t known,
+    size_t known_len);
+
+/*
  * Converts the JSON number text (len bytes, as jsonscan_object checked it)
  * to the nearest double, as strtod does: exactly, by Clinger's fast path
  * when the digits and the power of ten are small enough, else by strtod.

@@ -213,9 +213,15 @@ slot_reset(struct msgmemo_slot *s)
 	buf_reset(&s->json);
 	buf_reset(&s->cited);
 	buf_reset(&s->grounds);
+	/*
+	 * Grown once to their size: buffers grown step by step, for
+	 * thousands of slots, keep the allocator mapping and unmapping.
+	 */
 	buf_grow(&s->body, BODY_SIZE);
 	buf_grow(&s->plain, BODY_SIZE);
 	buf_grow(&s->json, BODY_SIZE);
+	buf_grow(&s->cited, BODY_SIZE);
+	buf_grow(&s->grounds, BODY_SIZE);
 }
 
 /*
@@ -288,6 +294,7 @@ lookup(struct msgmemo *m, int *found)
 	s = &set[m->misses++ % 4];
 	s->hash = h;
 	buf_reset(&s->key);
+	buf_grow(&s->key, 2 * m->key.len);
 	buf_add(&s->key, m->key.data, m->key.len);
 	*found = 0;
 	return s;

@@ -242,26 +242,8 @@ sentence_is_instruction(const char *text, size_t len)
 	return 0;
 }
 
-/* Is the word w (lower case) one of a phrase's words? */
-static int
-in_phrase(const char *w)
-{
-	const char *const *p;
-	const char *q, *e;
-	size_t n = strlen(w);
-
-	for (p = phrases; *p != NULL; p++)
-		for (q = *p; *q != '\0'; q = *e == ' ' ? e + 1 : e) {
-			e = strchr(q, ' ');
-			e = e != NULL ? e : q + strlen(q);
-			if ((size_t)(e - q) == n && strncmp(q, w, n) == 0)
-				return 1;
-		}
-	return 0;
-}
-
 int
-sentence_has_instruction_word(const char *text, size_t len)
+sentence_has_command_word(const char *text, size_t len)
 {
 	char w[WORD_LEN];
 	size_t i = 0, k;
@@ -273,8 +255,7 @@ sentence_has_instruction_word(const char *text, size_t len)
 			if (k < WORD_LEN - 1)
 				w[k++] = (char)tolower((unsigned char)text[i]);
 		w[k] = '\0';
-		if (k > 0 && (in_list(w, verbs) || in_list(w, objects) ||
-		    in_phrase(w)))
+		if (k > 0 && (in_list(w, verbs) || in_list(w, objects)))
 			return 1;
 	}
 	return 0;

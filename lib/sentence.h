@@ -37,11 +37,12 @@ size_t sentence_words(const char *text, size_t len);
 int sentence_is_instruction(const char *text, size_t len);
 
 /*
- * Does text (len bytes) hold a word sentence_is_instruction looks for: a
- * verb, an object, or a word of one of its phrases? Words that are none
- * of those cannot make a sentence read like an instruction.
+ * Does text (len bytes) hold one of the verbs or objects that
+ * sentence_is_instruction looks for anywhere in a sentence ("ignore",
+ * "rules")? Its phrases ("you are now") are words side by side: the
+ * caller looks for them in the few words around a word it adds.
  */
-int sentence_has_instruction_word(const char *text, size_t len);
+int sentence_has_command_word(const char *text, size_t len);
 
 /*
  * Does the period at text[dot] end an abbreviation ("Mt.", "a.m.", "No.

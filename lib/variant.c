@@ -709,15 +709,41 @@ check_near_claims(struct variant *v, const char *plain, size_t len,
 	}
 }
 
+/* Moves back over n words of text from at (words as lib/sentence reads). */
+static size_t
+words_back(const char *text, size_t at, size_t n)
+{
+	for (; n > 0; n--) {
+		while (at > 0 && !isalnum((unsigned char)text[at - 1]))
+			at--;
+		while (at > 0 && isalnum((unsigned char)text[at - 1]))
+			at--;
+	}
+	return at;
+}
+
+static size_t
+words_on(const char *text, size_t len, size_t at, size_t n)
+{
+	for (; n > 0; n--) {
+		while (at < len && !isalnum((unsigned char)text[at]))
+			at++;
+		while (at < len && isalnum((unsigned char)text[at]))
+			at++;
+	}
+	return at;
+}
+
 /*
  * Could the values change which sentences read like instructions, where
  * stand-ins (no word, no sentence mark) were checked in their place? A
  * sentence that holds a value is one that held its stand-in, or a part of
  * one, unless the value joins two: by making an abbreviation of the word
- * before a period ("Mt."), or by a digit after "No.". So it cannot come to
- * read like one when the words that touch a value (its own and those it
- * runs into) are none that sentence_is_instruction looks for, and it has
- * no period after it in its word, and no "No." before it.
+ * before a period ("Mt."), or by a digit after "No.". So it cannot come
+ * to read like one when the words that touch a value (its own and those
+ * it runs into) are no verb or object sentence_is_instruction looks for,
+ * no phrase of its is within a few words of the value, and the value has
+ * no sentence mark, no period after it in its word and no "No." before it.
  */
 static int
 values_may_instruct(const char *plain, size_t len, const size_t (*value)[2],
@@ -726,24 +752,34 @@ values_may_instruct(const char *plain, size_t len, const size_t (*value)[2],
 	size_t k, from, to, i;
 
 	for (k = 0; k < nvalues; k++) {
+		/* The value and the letters it runs into. */
 		for (from = value[k][0]; from > 0 &&
 		    isalnum((unsigned char)plain[from - 1]); from--)
 			;
 		for (to = value[k][1]; to < len &&
 		    isalnum((unsigned char)plain[to]); to++)
 			;
-		if (sentence_has_instruction_word(plain + from, to - from) ||
+		if (sentence_has_command_word(plain + from, to - from) ||
 		    memchr(plain + value[k][0], '.', to - value[k][0]) != NULL ||
 		    memchr(plain + value[k][0], '!', to - value[k][0]) != NULL ||
 		    memchr(plain + value[k][0], '?', to - value[k][0]) != NULL)
 			return 1;
-		for (i = to; i < len && !blank((unsigned char)plain[i]); i++)
+		/* A phrase has three words at most; a word the value runs
+		 * into is one of them. */
+		from = words_back(plain, value[k][0], 3);
+		to = words_on(plain, len, value[k][1], 3);
+		if (sentence_is_instruction(plain + from, to - from))
+			return 1;
+		for (i = value[k][1]; i < len && !blank((unsigned char)plain[i]);
+		    i++)
 			if (plain[i] == '.' && sentence_abbreviation_at(plain, i))
 				return 1;
+		/* A value's digit after "No." (the stand-in is no digit). */
 		for (i = value[k][0]; i > 0 && blank((unsigned char)plain[i - 1]);
 		    i--)
 			;
-		if (i > 0 && plain[i - 1] == '.')
+		if (i > 0 && plain[i - 1] == '.' &&
+		    sentence_abbreviation_at(plain, i - 1))
 			return 1;
 	}
 	return 0;
