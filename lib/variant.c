@@ -735,6 +735,30 @@ words_on(const char *text, size_t len, size_t at, size_t n)
 }
 
 /*
+ * Is there a mark in text[from, to) that sentence_split could end a
+ * sentence at: ". ! ?" with a blank or the end after it (and after any
+ * closing quote or bracket)? "$310.50" has none.
+ */
+static int
+ends_sentence(const char *text, size_t len, size_t from, size_t to)
+{
+	size_t i, j;
+
+	for (i = from; i < to; i++) {
+		if (text[i] != '.' && text[i] != '!' && text[i] != '?')
+			continue;
+		/* Closers: quotes, brackets, and any multibyte character. */
+		for (j = i + 1; j < len && ((text[j] != '\0' &&
+		    strchr("\"')]", text[j]) != NULL) ||
+		    (unsigned char)text[j] >= 0x80); j++)
+			;
+		if (j == len || blank((unsigned char)text[j]))
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * Could the values change which sentences read like instructions, where
  * stand-ins (no word, no sentence mark) were checked in their place? A
  * sentence that holds a value is one that held its stand-in, or a part of
@@ -743,7 +767,8 @@ words_on(const char *text, size_t len, size_t at, size_t n)
  * to read like one when the words that touch a value (its own and those
  * it runs into) are no verb or object sentence_is_instruction looks for,
  * no phrase of its is within a few words of the value, and the value has
- * no sentence mark, no period after it in its word and no "No." before it.
+ * no mark a sentence can end at, no abbreviation's period after it in its
+ * word, and no "No." before it.
  */
 static int
 values_may_instruct(const char *plain, size_t len, const size_t (*value)[2],
@@ -760,9 +785,7 @@ values_may_instruct(const char *plain, size_t len, const size_t (*value)[2],
 		    isalnum((unsigned char)plain[to]); to++)
 			;
 		if (sentence_has_command_word(plain + from, to - from) ||
-		    memchr(plain + value[k][0], '.', to - value[k][0]) != NULL ||
-		    memchr(plain + value[k][0], '!', to - value[k][0]) != NULL ||
-		    memchr(plain + value[k][0], '?', to - value[k][0]) != NULL)
+		    ends_sentence(plain, len, value[k][0], value[k][1]))
 			return 1;
 		/* A phrase has three words at most; a word the value runs
 		 * into is one of them. */
