@@ -36,7 +36,6 @@ genline_init(struct genline *l, struct generator *g)
 	}
 	compose_facts_init(&l->facts);
 	buf_init(&l->strings);
-	buf_init(&l->variants);
 	buf_init(&l->key);
 	reasons_init(&l->why);
 	reasons_init(&l->lost);
@@ -57,7 +56,6 @@ genline_release(struct genline *l)
 	}
 	compose_facts_release(&l->facts);
 	buf_release(&l->strings);
-	buf_release(&l->variants);
 	buf_release(&l->key);
 	reasons_release(&l->why);
 	reasons_release(&l->lost);
@@ -333,6 +331,24 @@ sample_hash(const char *s, size_t len)
 	return hash_fnv1a64(s + len - n, n) ^ hash_mix64(len);
 }
 
+/*
+ * Are the n bytes at a and b the same? Eight at a time: the C library's
+ * memcmp goes a byte at a time, and a retrieval is compared whole.
+ */
+static int
+same_bytes(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+
+	for (; n >= 8; a += 8, b += 8, n -= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return 0;
+	}
+	return memcmp(a, b, n) == 0;
+}
+
 /* The first n bytes of needle in s (len bytes), or NULL. */
 static const char *
 find_bytes(const char *s, size_t len, const char *needle, size_t n)
@@ -381,7 +397,7 @@ kept_retrieval(struct genline *l, const char *line, size_t len,
 	for (i = 0; i < l->nentries; i++) {
 		e = &l->entry[(l->last + i) % l->nentries];
 		if (e->hash != 0 && e->rlen <= len - at &&
-		    memcmp(line + at, e->key.data, e->rlen) == 0) {
+		    same_bytes(line + at, e->key.data, e->rlen)) {
 			*which = (size_t)(e - l->entry);
 			return at;
 		}
@@ -402,7 +418,7 @@ same_text(struct genline *l, const struct jsonscan_member *r)
 	for (i = 0; i < l->nentries; i++) {
 		e = &l->entry[i];
 		if (e->hash != 0 && e->rlen == r->valuelen &&
-		    memcmp(e->key.data, r->value, e->rlen) == 0)
+		    same_bytes(e->key.data, r->value, e->rlen))
 			return e->text;
 	}
 	return ++l->nexttext;
@@ -445,7 +461,7 @@ entry(struct genline *l, const struct jsonscan_member *r, size_t kept)
 		/* The last record's first: runs of a segment are common. */
 		e = &l->entry[(l->last + i) % l->nentries];
 		if (e->hash == h && e->key.len == l->key.len &&
-		    memcmp(e->key.data, l->key.data, l->key.len) == 0) {
+		    same_bytes(e->key.data, l->key.data, l->key.len)) {
 			l->last = (size_t)(e - l->entry);
 			l->hits++;
 			return e;
@@ -480,9 +496,12 @@ entry(struct genline *l, const struct jsonscan_member *r, size_t kept)
 	return e;
 }
 
-/* Writes the record: the line, the assignment's id, the variants. */
+/*
+ * Writes the record up to its variants: the line, the assignment's id,
+ * and the opening of "variants".
+ */
 static void
-put(struct genline *l, const char *line, const struct fields *f, int n,
+put_head(const char *line, const struct fields *f, int n,
     const struct arm *arm, const char *id, struct buf *out)
 {
 	const char *from = line;
@@ -497,8 +516,39 @@ put(struct genline *l, const char *line, const struct fields *f, int n,
 	}
 	buf_add(out, from, (size_t)(line + f->close - from));
 	buf_puts(out, n > 0 ? ",\"variants\":[" : "\"variants\":[");
-	buf_add(out, l->variants.data, l->variants.len);
-	buf_puts(out, "]}");
+}
+
+/*
+ * Makes ready tone t's message for the record, from the message memo or
+ * composed in full, and copies its id into id. Returns 1 when it came from
+ * the memo, 0 when composed, -1 when it cannot be written.
+ */
+static int
+prepare(struct genline *l, struct genline_entry *e, size_t t, char *id)
+{
+	struct generator *g = l->g;
+
+	if (msgmemo_prepare(&l->memo, g, e->id, &e->comp, &e->ps, &l->facts,
+	    t, id))
+		return 1;
+	if (generate_offline(g, &e->comp, t, &e->ps, &l->facts, &l->why) < 0)
+		return -1;
+	memcpy(id, g->v.id, VARIANT_ID_SIZE);
+	return 0;
+}
+
+/* Writes the message prepare made ready (memo: what it returned). */
+static void
+put_variant(struct genline *l, const struct genline_entry *e, int memo,
+    struct buf *out)
+{
+	struct generator *g = l->g;
+
+	if (memo)
+		msgmemo_write(&l->memo, g, &l->facts, out);
+	else
+		variant_write(out, &g->v, &e->ps, l->facts.customer_id,
+		    l->facts.segment, g->generated_at);
 }
 
 /* The fast path: 1 when it wrote the record, 0 to go the slow way. */
@@ -510,9 +560,9 @@ fast(struct genline *l, const char *line, size_t len, struct buf *out)
 	struct genline_entry *e;
 	struct fields f;
 	struct arm arm = { 0, NULL, 0, 0 };
-	char id[VARIANT_ID_SIZE], vid[VARIANT_ID_SIZE];
+	char id[VARIANT_ID_SIZE];
 	size_t tones[GENERATE_TONES_MAX], nt, k, at, kept = 0;
-	int n, assigned, ok = 1;
+	int n, assigned, memo = 0, ok = 1;
 
 	at = kept_retrieval(l, line, len, &kept);
 	if (line[0] != '{' || (n = jsonscan_object_known(line, len, m,
@@ -534,31 +584,25 @@ fast(struct genline *l, const char *line, size_t len, struct buf *out)
 		memcpy(tones, g->want, g->nwant * sizeof(tones[0]));
 		nt = g->nwant;
 	}
-	buf_reset(&l->variants);
+	/* An assigned record has one message, whose id goes first. */
+	if (assigned && (memo = prepare(l, e, arm.tone, id)) < 0)
+		ok = 0;
+	if (ok)
+		put_head(line, &f, n, assigned ? &arm : NULL, id, out);
 	for (k = 0; ok && k < nt; k++) {
-		if (k > 0)
-			buf_putc(&l->variants, ',');
-		if (msgmemo_write(&l->memo, g, e->id, &e->comp, &e->ps,
-		    &l->facts, tones[k], &l->variants, vid)) {
-			if (k == 0)
-				memcpy(id, vid, sizeof(id));
-			continue;
-		}
-		if (generate_offline(g, &e->comp, tones[k], &e->ps, &l->facts,
-		    &l->why) < 0) {
+		if (!assigned && (memo = prepare(l, e, tones[k], id)) < 0) {
 			ok = 0;
 			break;
 		}
-		variant_write(&l->variants, &g->v, &e->ps,
-		    l->facts.customer_id, l->facts.segment, g->generated_at);
-		if (k == 0)
-			memcpy(id, g->v.id, sizeof(id));
+		if (k > 0)
+			buf_putc(out, ',');
+		put_variant(l, e, memo, out);
 	}
 	if (!ok) {
 		reasons_reset(&l->why);
 		return 0;
 	}
-	put(l, line, &f, n, assigned ? &arm : NULL, id, out);
+	buf_puts(out, "]}");
 	l->nmessages = nt;
 	l->fast++;
 	return 1;

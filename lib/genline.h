@@ -54,7 +54,7 @@ struct genline {
 	size_t last;		/* the entry the last record used */
 	struct compose_facts facts;
 	struct buf strings;	/* the facts' strings, NUL-terminated */
-	struct buf variants, key;
+	struct buf key;
 	struct reasons why;	/* the fast path's, thrown away */
 	struct generate_item item;	/* the slow path's */
 	struct msgmemo memo;

@@ -31,7 +31,6 @@ msgmemo_init(struct msgmemo *m, const struct generator *g)
 	buf_init(&m->text);
 	buf_init(&m->plain);
 	buf_init(&m->grounds);
-	buf_init(&m->json);
 	for (i = 0; i < COMPOSE_FACTS; i++) {
 		buf_init(&m->standin[i]);
 		buf_init(&m->escaped[i]);
@@ -62,7 +61,6 @@ msgmemo_release(struct msgmemo *m)
 	buf_release(&m->text);
 	buf_release(&m->plain);
 	buf_release(&m->grounds);
-	buf_release(&m->json);
 	for (i = 0; i < COMPOSE_FACTS; i++) {
 		buf_release(&m->standin[i]);
 		buf_release(&m->escaped[i]);
@@ -361,8 +359,8 @@ put_values(struct msgmemo *m, const struct msgmemo_slot *s, const char *src,
 
 /*
  * Writes the customer's message from s into m->text (tone, NUL, subject,
- * NUL, body, NUL: what the id hashes), m->json (the body for JSON) and
- * g->v's subject, and checks what the values and the subject can change.
+ * NUL, body, NUL: what the id hashes) and g->v (the subject and usage),
+ * and checks what the values and the subject can change.
  * Returns 0 when the message must be composed in full.
  */
 static int
@@ -412,28 +410,18 @@ fill_in(struct msgmemo *m, struct generator *g, struct composer *c,
 	    v->subject.len) + s->words);
 	v->cost_usd = 0;
 	v->prompt_template = t->file;
-	for (k = 0; k < COMPOSE_FACTS; k++) {
-		buf_reset(&m->escaped[k]);
-		if (val[k] != NULL)
-			jsonw_chars(&m->escaped[k], val[k], vlen[k]);
-		val[k] = m->escaped[k].data;
-		vlen[k] = m->escaped[k].len;
-	}
-	buf_reset(&m->json);
-	put_values(m, s, s->json.data, s->json.len, 1, &m->json, val, vlen,
-	    0);
 	return 1;
 }
 
 int
-msgmemo_write(struct msgmemo *m, struct generator *g, uint64_t entry,
+msgmemo_prepare(struct msgmemo *m, struct generator *g, uint64_t entry,
     struct composer *c, const struct passages *ps,
-    const struct compose_facts *f, size_t i, struct buf *out, char *id)
+    const struct compose_facts *f, size_t i, char *id)
 {
 	const struct msgmemo_slot *s;
 	size_t rot[COMPOSE_ROTATIONS];
-	struct variant *v = &g->v;
 
+	m->ready = NULL;
 	if (!m->usable[i])
 		return 0;
 	compose_rotations(c, g->tone[i].tpl, f, rot);
@@ -443,19 +431,40 @@ msgmemo_write(struct msgmemo *m, struct generator *g, uint64_t entry,
 	if (!s->usable || !fill_in(m, g, c, s, f, i))
 		return 0;
 	if (g->tone[i].control)
-		snprintf(id, VARIANT_ID_SIZE, "control");
+		snprintf(m->id, sizeof(m->id), "control");
 	else
-		snprintf(id, VARIANT_ID_SIZE, "VAR%016llX",
+		snprintf(m->id, sizeof(m->id), "VAR%016llX",
 		    (unsigned long long)hash_xxh64(m->text.data, m->text.len));
+	memcpy(id, m->id, sizeof(m->id));
+	m->ready = s;
+	return 1;
+}
+
+void
+msgmemo_write(struct msgmemo *m, struct generator *g,
+    const struct compose_facts *f, struct buf *out)
+{
+	const struct msgmemo_slot *s = m->ready;
+	const char *val[COMPOSE_FACTS];
+	size_t vlen[COMPOSE_FACTS], k;
+
 	buf_puts(out, "{\"variant_id\":");
-	jsonw_string(out, id, strlen(id));
+	jsonw_string(out, m->id, strlen(m->id));
 	buf_puts(out, ",\"customer_id\":");
 	jsonw_string(out, f->customer_id, strlen(f->customer_id));
-	variant_write_mid(out, v, f->segment);
+	variant_write_mid(out, &g->v, f->segment);
 	buf_putc(out, '"');
-	buf_add(out, m->json.data, m->json.len);
+	for (k = 0; k < COMPOSE_FACTS; k++) {
+		buf_reset(&m->escaped[k]);
+		if (f->value[k] != NULL)
+			jsonw_chars(&m->escaped[k], f->value[k],
+			    strlen(f->value[k]));
+		val[k] = m->escaped[k].data;
+		vlen[k] = m->escaped[k].len;
+	}
+	put_values(m, s, s->json.data, s->json.len, 1, out, val, vlen, 0);
 	buf_putc(out, '"');
 	buf_add(out, s->cited.data, s->cited.len);
-	variant_write_usage(out, v);
-	return 1;
+	variant_write_usage(out, &g->v);
+	m->ready = NULL;
 }

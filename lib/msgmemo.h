@@ -36,6 +36,7 @@
 #include "generate.h"
 #include "passage.h"
 #include "reasons.h"
+#include "variant.h"
 
 /* Messages kept, in sets of four. */
 #define MSGMEMO_SLOTS 4096
@@ -72,10 +73,12 @@ struct msgmemo {
 	struct msgmemo_slot *slot;	/* MSGMEMO_SLOTS, or NULL */
 	int usable[GENERATE_TONES_MAX];	/* plain text, a simple subject */
 	size_t words[COMPOSE_FACTS];	/* of the customer's values */
-	struct buf key, text, plain, grounds, json;
+	struct buf key, text, plain, grounds;
 	struct buf standin[COMPOSE_FACTS], escaped[COMPOSE_FACTS];
 	size_t range[MSGMEMO_VALUES][2];	/* the values in plain */
 	struct reasons why;		/* thrown away */
+	const struct msgmemo_slot *ready;	/* msgmemo_prepare's */
+	char id[VARIANT_ID_SIZE];		/* its variant's */
 	unsigned long hits, misses;
 };
 
@@ -85,14 +88,20 @@ void msgmemo_init(struct msgmemo *m, const struct generator *g);
 void msgmemo_release(struct msgmemo *m);
 
 /*
- * Appends to out tone i's variant for the customer with facts f, whose
+ * Makes ready tone i's variant for the customer with facts f, whose
  * passages ps were prepared in c as entry (a number given to each new
- * preparation), as generate_offline and variant_write would write it, and
- * copies its id into id. Returns 1, or 0 when the message must be
- * composed in full (out is then as it was).
+ * preparation), as generate_offline would write it, and copies its id
+ * into id. Returns 1, or 0 when the message must be composed in full.
  */
-int msgmemo_write(struct msgmemo *m, struct generator *g, uint64_t entry,
+int msgmemo_prepare(struct msgmemo *m, struct generator *g, uint64_t entry,
     struct composer *c, const struct passages *ps,
-    const struct compose_facts *f, size_t i, struct buf *out, char *id);
+    const struct compose_facts *f, size_t i, char *id);
+
+/*
+ * Appends the variant msgmemo_prepare made ready, for the same g and f,
+ * to out, as variant_write would write it.
+ */
+void msgmemo_write(struct msgmemo *m, struct generator *g,
+    const struct compose_facts *f, struct buf *out);
 
 #endif

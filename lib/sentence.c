@@ -261,6 +261,43 @@ sentence_has_command_word(const char *text, size_t len)
 	return 0;
 }
 
+/* Is the word w (lower case) one of a phrase's words? */
+static int
+in_phrase(const char *w)
+{
+	const char *const *p;
+	const char *q, *e;
+	size_t n = strlen(w);
+
+	for (p = phrases; *p != NULL; p++)
+		for (q = *p; *q != '\0'; q = *e == ' ' ? e + 1 : e) {
+			e = strchr(q, ' ');
+			e = e != NULL ? e : q + strlen(q);
+			if ((size_t)(e - q) == n && strncmp(q, w, n) == 0)
+				return 1;
+		}
+	return 0;
+}
+
+int
+sentence_has_phrase_word(const char *text, size_t len)
+{
+	char w[WORD_LEN];
+	size_t i = 0, k;
+
+	while (i < len) {
+		while (i < len && !isalnum((unsigned char)text[i]))
+			i++;
+		for (k = 0; i < len && isalnum((unsigned char)text[i]); i++)
+			if (k < WORD_LEN - 1)
+				w[k++] = (char)tolower((unsigned char)text[i]);
+		w[k] = '\0';
+		if (k > 0 && in_phrase(w))
+			return 1;
+	}
+	return 0;
+}
+
 int
 sentence_abbreviation_at(const char *text, size_t dot)
 {

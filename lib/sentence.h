@@ -44,6 +44,9 @@ int sentence_is_instruction(const char *text, size_t len);
  */
 int sentence_has_command_word(const char *text, size_t len);
 
+/* Does text (len bytes) hold a word of one of those phrases ("now")? */
+int sentence_has_phrase_word(const char *text, size_t len);
+
 /*
  * Does the period at text[dot] end an abbreviation ("Mt.", "a.m.", "No.
  * 5"), so that sentence_split goes on past it? text must go on after the

@@ -787,12 +787,18 @@ values_may_instruct(const char *plain, size_t len, const size_t (*value)[2],
 		if (sentence_has_command_word(plain + from, to - from) ||
 		    ends_sentence(plain, len, value[k][0], value[k][1]))
 			return 1;
-		/* A phrase has three words at most; a word the value runs
-		 * into is one of them. */
-		from = words_back(plain, value[k][0], 3);
-		to = words_on(plain, len, value[k][1], 3);
-		if (sentence_is_instruction(plain + from, to - from))
-			return 1;
+		/*
+		 * A phrase has three words at most; a word the value runs
+		 * into is one of them. Without a phrase's word of its own, a
+		 * value only parts words that stood side by side around the
+		 * stand-in (which is no word), where no phrase was found.
+		 */
+		if (sentence_has_phrase_word(plain + from, to - from)) {
+			from = words_back(plain, value[k][0], 3);
+			to = words_on(plain, len, value[k][1], 3);
+			if (sentence_is_instruction(plain + from, to - from))
+				return 1;
+		}
 		for (i = value[k][1]; i < len && !blank((unsigned char)plain[i]);
 		    i++)
 			if (plain[i] == '.' && sentence_abbreviation_at(plain, i))
