@@ -470,21 +470,31 @@ textnorm_split(struct textnorm *t, const char *text, size_t len)
 		close_piece(t, start, len, &g);
 }
 
-/* What an ASCII byte is to textnorm_token. */
-enum tclass { T_BLANK, T_LETTER, T_PUNCT, T_BANG, T_OTHER };
+/* What a byte is to textnorm_token; the letters of token_classes. */
+enum tclass {
+	T_BLANK = 'B', T_LETTER = 'L', T_PUNCT = 'P', T_BANG = '!',
+	T_OTHER = 'X'
+};
 
-/* As ascii_kind: blanks and newline, letters, leet and the rest. */
+/*
+ * The class of each byte, as ascii_kind sees it: B blanks and newline,
+ * L letters, X digits, @ $ | and every byte of a non-ASCII character,
+ * ! itself, P the rest. One load a byte.
+ */
+static const char token_classes[] =
+	"PPPPPPPPPBBBBBPP" "PPPPPPPPPPPPPPPP"	/* controls */
+	"B!PPXPPPPPPPPPPP" "XXXXXXXXXXPPPPPP"	/* space to ? */
+	"XLLLLLLLLLLLLLLL" "LLLLLLLLLLLPPPPP"	/* @ to _ */
+	"PLLLLLLLLLLLLLLL" "LLLLLLLLLLLPXPPP"	/* ` to DEL */
+	"XXXXXXXXXXXXXXXX" "XXXXXXXXXXXXXXXX"
+	"XXXXXXXXXXXXXXXX" "XXXXXXXXXXXXXXXX"
+	"XXXXXXXXXXXXXXXX" "XXXXXXXXXXXXXXXX"
+	"XXXXXXXXXXXXXXXX" "XXXXXXXXXXXXXXXX";
+
 static inline enum tclass
 token_class(unsigned char c)
 {
-	if ((unsigned)((c | 0x20) - 'a') < 26)
-		return T_LETTER;
-	if (c == ' ' || (c >= '\t' && c <= '\r'))
-		return T_BLANK;
-	if (c >= 0x80 || (c >= '0' && c <= '9') || c == '@' || c == '$' ||
-	    c == '|')
-		return T_OTHER;
-	return c == '!' ? T_BANG : T_PUNCT;
+	return (enum tclass)token_classes[c];
 }
 
 int
