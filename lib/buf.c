@@ -35,6 +35,14 @@ buf_reset(struct buf *b)
 }
 
 void
+buf_cut(struct buf *b, size_t len)
+{
+	b->len = len;
+	if (b->data != NULL)
+		b->data[len] = '\0';
+}
+
+void
 buf_grow(struct buf *b, size_t extra)
 {
 	size_t need = b->len + extra + 1;

@@ -25,6 +25,9 @@ void buf_release(struct buf *b);
 /* Empties b but keeps its memory for reuse. */
 void buf_reset(struct buf *b);
 
+/* Cuts b back to its first len bytes (len at most b->len). */
+void buf_cut(struct buf *b, size_t len);
+
 /* Makes room for at least extra more bytes (plus the NUL). */
 void buf_grow(struct buf *b, size_t extra);
 

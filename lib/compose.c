@@ -970,15 +970,6 @@ choose_line(struct composer *c, const struct template_section *s,
 	return -1;
 }
 
-/* Cuts b back to len bytes. */
-static void
-cut(struct buf *b, size_t len)
-{
-	b->len = len;
-	if (b->data != NULL)
-		b->data[len] = '\0';
-}
-
 /* Adds the reason a placeholder had no value to why. */
 static void
 no_value(const struct composer *c, const struct compose_facts *f,
@@ -1175,13 +1166,13 @@ pad(struct composer *c, const struct template *t,
 			buf_putc(&c->extra, ' ');
 		if (template_render_line(s, (start + k) % n, values, &c->extra,
 		    &c->tmp, NULL) < 0) {
-			cut(&c->extra, mark);
+			buf_cut(&c->extra, mark);
 			continue;
 		}
 		words = sentence_words(c->extra.data + mark,
 		    c->extra.len - mark);
 		if (*total + words > VARIANT_WORDS_MAX) {
-			cut(&c->extra, mark);
+			buf_cut(&c->extra, mark);
 			continue;
 		}
 		*total += words;

@@ -612,7 +612,7 @@ int
 genline_record(struct genline *l, const char *line, size_t len,
     int no_newline, struct buf *out, struct reasons *why)
 {
-	size_t col;
+	size_t col, mark = out->len;
 
 	reasons_reset(&l->lost);
 	l->nmessages = 0;
@@ -624,13 +624,16 @@ genline_record(struct genline *l, const char *line, size_t len,
 	 */
 	if (fast(l, line, len, out))
 		return 1;
-	buf_reset(out);
+	buf_cut(out, mark);
 	if ((col = utf8_valid_prefix(line, len)) != len) {
 		reasons_add(why, "invalid UTF-8 at column %zu", col + 1);
 		return -1;
 	}
 	return slow(l, line, len, no_newline, out, why);
 }
+
+/* Records are written in blocks of this size or a little more. */
+#define BLOCK_SIZE (1 << 17)
 
 int
 genline_run(struct generator *g, struct run *run, const char *input)
@@ -639,8 +642,8 @@ genline_run(struct generator *g, struct run *run, const char *input)
 	struct genline *l;
 	struct reasons why;
 	struct lineio in;
-	struct buf out;
-	size_t len;
+	struct buf block;	/* records written, not yet given to run */
+	size_t len, n = 0;
 	int rc, stop = 0;
 
 	if (lineio_open(&in, input) < 0) {
@@ -651,11 +654,10 @@ genline_run(struct generator *g, struct run *run, const char *input)
 	l = xmalloc(sizeof(*l));
 	genline_init(l, g);
 	reasons_init(&why);
-	buf_init(&out);
+	buf_init(&block);
 	while (!stop && (rc = lineio_next(&in, &line, &len)) > 0) {
-		buf_reset(&out);
 		reasons_reset(&why);
-		switch (genline_record(l, line, len, in.no_newline, &out,
+		switch (genline_record(l, line, len, in.no_newline, &block,
 		    &why)) {
 		case 0:
 			continue;
@@ -663,15 +665,23 @@ genline_run(struct generator *g, struct run *run, const char *input)
 			run_read(run);
 			generate_account(g, &run->diag, name, in.lineno,
 			    l->nmessages, &l->lost);
-			stop = run_write(run, out.data, out.len) < 0;
+			buf_putc(&block, '\n');
+			n++;
 			break;
 		default:
 			run_read(run);
 			stop = run_reject(run, name, in.lineno, line, len, &why);
 		}
+		if (block.len >= BLOCK_SIZE) {
+			stop |= run_write_block(run, block.data, block.len, n) < 0;
+			buf_reset(&block);
+			n = 0;
+		}
 	}
+	if (n > 0)
+		run_write_block(run, block.data, block.len, n);
 	reasons_release(&why);
-	buf_release(&out);
+	buf_release(&block);
 	genline_release(l);
 	free(l);
 	lineio_release(&in);

@@ -371,30 +371,34 @@ fill_in(struct msgmemo *m, struct generator *g, struct composer *c,
 	const char *val[COMPOSE_FACTS];
 	size_t vlen[COMPOSE_FACTS], k;
 	struct variant *v = &g->v;
+	struct variant_grounds gr;
 
 	buf_reset(&m->grounds);
 	for (k = 0; k < COMPOSE_FACTS; k++) {
 		val[k] = f->value[k];
 		vlen[k] = val[k] != NULL ? strlen(val[k]) : 0;
-		/* The values first: a value's own figure is found at once. */
 		if (val[k] != NULL) {
 			buf_add(&m->grounds, val[k], vlen[k]);
 			buf_putc(&m->grounds, '\n');
 		}
 	}
-	buf_add(&m->grounds, s->grounds.data, s->titles);
+	/* The values first: a value's own figure is found at once. */
+	gr.text[0] = buf_str(&m->grounds);
+	gr.len[0] = m->grounds.len;
+	gr.text[1] = s->grounds.data;
+	gr.len[1] = s->titles;
 	buf_reset(&m->plain);
 	put_values(m, s, s->plain.data, s->plain.len, 0, &m->plain, val,
 	    vlen, 1);
 	reasons_reset(&m->why);
 	if (variant_check_near(v, m->plain.data, m->plain.len,
-	    (const size_t (*)[2])m->range, s->nvalues, s->sentences,
-	    &m->grounds, "", &m->why) < 0)
+	    (const size_t (*)[2])m->range, s->nvalues, s->sentences, &gr, "",
+	    &m->why) < 0)
 		return 0;
-	buf_add(&m->grounds, s->grounds.data + s->titles,
-	    s->grounds.len - s->titles);
+	/* The subject may name a cited passage by its title too. */
+	gr.len[1] = s->grounds.len;
 	if (compose_subject(c, t->tpl, f, v, "", &m->why) < 0 ||
-	    variant_check_subject(v, &m->grounds, "", &m->why) < 0)
+	    variant_check_subject(v, &gr, "", &m->why) < 0)
 		return 0;
 	buf_reset(&m->text);
 	buf_puts(&m->text, t->name);

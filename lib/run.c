@@ -72,6 +72,19 @@ run_write(struct run *r, const char *rec, size_t len)
 	return 0;
 }
 
+int
+run_write_block(struct run *r, const char *recs, size_t len, size_t n)
+{
+	if (r->write_error)
+		return -1;
+	if (fwrite(recs, 1, len, r->out) != len) {
+		write_failed(r, "<stdout>");
+		return -1;
+	}
+	r->nwritten += n;
+	return 0;
+}
+
 /* Appends s as a JSON string, replacing invalid UTF-8 with U+FFFD. */
 static void
 string_lossy(struct buf *b, const char *s, size_t len)

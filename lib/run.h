@@ -49,6 +49,14 @@ void run_read(struct run *r);
 int run_write(struct run *r, const char *rec, size_t len);
 
 /*
+ * Writes n records at once, len bytes of them each with its newline, as
+ * run_write would one by one: for a program that builds its records in a
+ * block bigger than stdio's buffer, which stdio then writes without
+ * copying. Returns 0, or -1 after a write error, which it reports.
+ */
+int run_write_block(struct run *r, const char *recs, size_t len, size_t n);
+
+/*
  * Rejects the record that starts at file:line: prints one diagnostic per
  * reason and appends {"file","line","reasons","input"} to the rejects file,
  * with input the record's raw text (rawlen bytes; invalid UTF-8 replaced by

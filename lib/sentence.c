@@ -261,23 +261,12 @@ sentence_has_command_word(const char *text, size_t len)
 	return 0;
 }
 
-/* Is the word w (lower case) one of a phrase's words? */
-static int
-in_phrase(const char *w)
-{
-	const char *const *p;
-	const char *q, *e;
-	size_t n = strlen(w);
-
-	for (p = phrases; *p != NULL; p++)
-		for (q = *p; *q != '\0'; q = *e == ' ' ? e + 1 : e) {
-			e = strchr(q, ' ');
-			e = e != NULL ? e : q + strlen(q);
-			if ((size_t)(e - q) == n && strncmp(q, w, n) == 0)
-				return 1;
-		}
-	return 0;
-}
+/* The words of the phrases above, for sentence_has_phrase_word. */
+static const char *const phrase_words[] = {
+	"system", "prompt", "message", "you", "are", "now", "language",
+	"model", "as", "an", "ai", "developer", "mode", "jailbreak", "do",
+	"anything", "new", "instructions", "previous", "prior", "above", NULL
+};
 
 int
 sentence_has_phrase_word(const char *text, size_t len)
@@ -292,7 +281,7 @@ sentence_has_phrase_word(const char *text, size_t len)
 			if (k < WORD_LEN - 1)
 				w[k++] = (char)tolower((unsigned char)text[i]);
 		w[k] = '\0';
-		if (k > 0 && in_phrase(w))
+		if (k > 0 && in_list(w, phrase_words))
 			return 1;
 	}
 	return 0;

@@ -477,6 +477,16 @@ marked(const unsigned char *pairs, int a, int b)
 	return pairs[k >> 3] >> (k & 7) & 1;
 }
 
+/* Is the word w in either part of g? */
+static int
+grounded_word(const struct variant_grounds *g, const char *w, int nocase)
+{
+	size_t n = strlen(w);
+
+	return has_word(g->text[0], g->len[0], w, n, nocase) ||
+	    has_word(g->text[1], g->len[1], w, n, nocase);
+}
+
 /*
  * Checks the dated and deadline words of s (len bytes) against g, in one
  * pass over the words of s: the body is scanned once, and the grounds
@@ -484,7 +494,7 @@ marked(const unsigned char *pairs, int a, int b)
  */
 static void
 check_words(const unsigned char *pairs, const char *s, size_t len,
-    const struct buf *g, const char *where, const char *prefix,
+    const struct variant_grounds *g, const char *where, const char *prefix,
     struct reasons *why)
 {
 	const char *w;
@@ -516,8 +526,7 @@ check_words(const unsigned char *pairs, const char *s, size_t len,
 			kind = 2;
 		else if ((w = phrase_at(s + i, len - i)) != NULL)
 			kind = 2;
-		if (kind != 0 && !has_word(g->data, g->len, w, strlen(w),
-		    kind == 2))
+		if (kind != 0 && !grounded_word(g, w, kind == 2))
 			reasons_add(why, "%s%s '%s' in the %s is not in the "
 			    "cited text", prefix, kind == 1 ? "date" :
 			    "deadline", w, where);
@@ -527,14 +536,15 @@ check_words(const unsigned char *pairs, const char *s, size_t len,
 
 static void
 check_claims(const unsigned char *pairs, const char *s, size_t len,
-    const struct buf *g, const char *where, const char *prefix,
+    const struct variant_grounds *g, const char *where, const char *prefix,
     struct reasons *why)
 {
 	struct figure f;
 	size_t pos = 0;
 
 	while (next_figure(s, len, &pos, &f))
-		if (!has_figure(g->data, g->len, s, &f))
+		if (!has_figure(g->text[0], g->len[0], s, &f) &&
+		    !has_figure(g->text[1], g->len[1], s, &f))
 			reasons_add(why, "%sfigure '%s%.*s%s' in the %s is not "
 			    "in the cited text", prefix, f.dollar ? "$" : "",
 			    (int)f.len, s + f.off, f.percent ? "%" : "", where);
@@ -547,14 +557,10 @@ variant_check_claims(const char *s, size_t len, const char *grounds,
 {
 	size_t before = why->n + why->dropped;
 	unsigned char pairs[VARIANT_PAIRS];
-	struct buf g;
+	struct variant_grounds g = { { grounds, "" }, { glen, 0 } };
 
-	/* has_figure and has_word want a NUL-terminated text. */
-	buf_init(&g);
-	buf_add(&g, grounds, glen);
 	claim_pairs(pairs);
 	check_claims(pairs, s, len, &g, where, prefix, why);
-	buf_release(&g);
 	return why->n + why->dropped > before ? -1 : 0;
 }
 
@@ -632,6 +638,7 @@ variant_check(struct variant *v, const struct passages *ps,
 	size_t before = why->n + why->dropped, chars, words;
 	const char *subject = buf_str(&v->subject);
 	struct buf *g = &v->grounds, *plain = &v->plain;
+	struct variant_grounds gr = { { "", "" }, { 0, 0 } };
 	size_t i;
 
 	chars = variant_chars(subject, v->subject.len);
@@ -656,15 +663,19 @@ variant_check(struct variant *v, const struct passages *ps,
 	buf_reset(plain);
 	grounds(v, facts, nfacts, g);
 	strip_markers(v, plain);
-	check_claims(v->pairs, plain->data, plain->len, g, "body", prefix,
+	gr.text[0] = buf_str(g);
+	gr.len[0] = g->len;
+	check_claims(v->pairs, plain->data, plain->len, &gr, "body", prefix,
 	    why);
 	/* A subject may also name a cited passage by its title. */
 	for (i = 0; i < v->ncit; i++) {
 		buf_puts(g, ps->p[v->cit[i].passage].title);
 		buf_putc(g, '\n');
 	}
-	check_claims(v->pairs, subject, v->subject.len, g, "subject", prefix,
-	    why);
+	gr.text[0] = buf_str(g);
+	gr.len[0] = g->len;
+	check_claims(v->pairs, subject, v->subject.len, &gr, "subject",
+	    prefix, why);
 	check_instructions(v, plain->data, plain->len, prefix, why);
 	return why->n + why->dropped > before ? -1 : 0;
 }
@@ -685,7 +696,7 @@ blank(int c)
  */
 static void
 check_near_claims(struct variant *v, const char *plain, size_t len,
-    const size_t (*value)[2], size_t nvalues, const struct buf *g,
+    const size_t (*value)[2], size_t nvalues, const struct variant_grounds *g,
     const char *prefix, struct reasons *why)
 {
 	size_t i, from, to, next;
@@ -817,7 +828,7 @@ values_may_instruct(const char *plain, size_t len, const size_t (*value)[2],
 int
 variant_check_near(struct variant *v, const char *plain, size_t len,
     const size_t (*value)[2], size_t nvalues, size_t checked,
-    const struct buf *g, const char *prefix, struct reasons *why)
+    const struct variant_grounds *g, const char *prefix, struct reasons *why)
 {
 	size_t before = why->n + why->dropped, n, i, k;
 	struct sentence sent[64];
@@ -846,7 +857,7 @@ variant_check_near(struct variant *v, const char *plain, size_t len,
 }
 
 int
-variant_check_subject(struct variant *v, const struct buf *g,
+variant_check_subject(struct variant *v, const struct variant_grounds *g,
     const char *prefix, struct reasons *why)
 {
 	size_t before = why->n + why->dropped, chars;

@@ -118,12 +118,21 @@ int variant_check_claims(const char *s, size_t len, const char *grounds,
     size_t glen, const char *where, const char *prefix, struct reasons *why);
 
 /*
+ * The text claims are grounded in, in two parts (the second may be
+ * empty): a figure, date or deadline is grounded when either has it.
+ */
+struct variant_grounds {
+	const char *text[2];
+	size_t len[2];
+};
+
+/*
  * The rules of variant_check for the subject alone, with the grounds g
  * (cited texts, facts and the cited passages' titles, any order): for a
  * subject written anew for a body checked before (lib/msgmemo). Returns
  * 0, or -1 after adding reasons to why.
  */
-int variant_check_subject(struct variant *v, const struct buf *g,
+int variant_check_subject(struct variant *v, const struct variant_grounds *g,
     const char *prefix, struct reasons *why);
 
 /* How far around a value variant_check_near looks for claims. */
@@ -142,7 +151,7 @@ int variant_check_subject(struct variant *v, const struct buf *g,
  */
 int variant_check_near(struct variant *v, const char *plain, size_t len,
     const size_t (*value)[2], size_t nvalues, size_t checked,
-    const struct buf *g, const char *prefix, struct reasons *why);
+    const struct variant_grounds *g, const char *prefix, struct reasons *why);
 
 /*
  * Sets v->id: "control" when control is set, else "VAR" and the 64-bit
