@@ -43,7 +43,6 @@ slot_release(struct msgmemo_slot *s)
 {
 	buf_release(&s->key);
 	buf_release(&s->body);
-	buf_release(&s->plain);
 	buf_release(&s->json);
 	buf_release(&s->cited);
 	buf_release(&s->grounds);
@@ -201,13 +200,38 @@ find_stand_ins(const struct msgmemo *m, struct msgmemo_slot *s)
 	return 1;
 }
 
+/*
+ * Stores in s->blank the runs of bytes that variant_check blanked in v's
+ * body (its markers). Returns 0 when there are too many.
+ */
+static int
+find_blanks(const struct variant *v, struct msgmemo_slot *s)
+{
+	const char *body = v->body.data, *plain = v->plain.data;
+	size_t i = 0, len = v->body.len;
+
+	s->nblanks = 0;
+	while (i < len) {
+		if (body[i] == plain[i]) {
+			i++;
+			continue;
+		}
+		if (s->nblanks == MSGMEMO_BLANKS)
+			return 0;
+		s->blank[s->nblanks][0] = i;
+		while (i < len && body[i] != plain[i])
+			i++;
+		s->blank[s->nblanks++][1] = i;
+	}
+	return 1;
+}
+
 /* Empties s for a new body, its buffers kept. */
 static void
 slot_reset(struct msgmemo_slot *s)
 {
 	s->usable = s->padded = 0;
 	buf_reset(&s->body);
-	buf_reset(&s->plain);
 	buf_reset(&s->json);
 	buf_reset(&s->cited);
 	buf_reset(&s->grounds);
@@ -216,7 +240,6 @@ slot_reset(struct msgmemo_slot *s)
 	 * thousands of slots, keep the allocator mapping and unmapping.
 	 */
 	buf_grow(&s->body, BODY_SIZE);
-	buf_grow(&s->plain, BODY_SIZE);
 	buf_grow(&s->json, BODY_SIZE);
 	buf_grow(&s->cited, BODY_SIZE);
 	buf_grow(&s->grounds, BODY_SIZE);
@@ -249,7 +272,8 @@ fill_slot(struct msgmemo *m, struct generator *g, struct composer *c,
 	    v->plain.len != v->body.len)
 		return;
 	buf_add(&s->body, v->body.data, v->body.len);
-	buf_add(&s->plain, v->plain.data, v->plain.len);
+	if (!find_blanks(v, s))
+		return;
 	s->words = sentence_words(v->body.data, v->body.len);
 	s->sentences = sentence_split(v->plain.data, v->plain.len, NULL, 0);
 	s->tokens_input = v->tokens_input;
@@ -358,6 +382,32 @@ put_values(struct msgmemo *m, const struct msgmemo_slot *s, const char *src,
 }
 
 /*
+ * Copies the customer's body (len bytes) into m->plain with the markers
+ * blanked, as variant_check reads it: s->blank holds where they are in
+ * the body with stand-ins, and m->range where the values went, which
+ * move what follows them.
+ */
+static void
+blank_markers(struct msgmemo *m, const struct msgmemo_slot *s,
+    const char *body, size_t len)
+{
+	size_t k, b, shift = 0, from, n;
+
+	buf_reset(&m->plain);
+	buf_add(&m->plain, body, len);
+	for (b = k = 0; b < s->nblanks; b++) {
+		/* The values before this run of the marker move it. */
+		for (; k < s->nvalues && s->value[k].text < s->blank[b][0];
+		    k++)
+			shift += (m->range[k][1] - m->range[k][0]) -
+			    (1 + 2 * (m->words[s->value[k].fact] - 1));
+		from = s->blank[b][0] + shift;
+		n = s->blank[b][1] - s->blank[b][0];
+		memset(m->plain.data + from, ' ', n);
+	}
+}
+
+/*
  * Writes the customer's message from s into m->text (tone, NUL, subject,
  * NUL, body, NUL: what the id hashes) and g->v (the subject and usage),
  * and checks what the values and the subject can change.
@@ -369,7 +419,7 @@ fill_in(struct msgmemo *m, struct generator *g, struct composer *c,
 {
 	const struct generate_tone *t = &g->tone[i];
 	const char *val[COMPOSE_FACTS];
-	size_t vlen[COMPOSE_FACTS], k;
+	size_t vlen[COMPOSE_FACTS], k, body;
 	struct variant *v = &g->v;
 	struct variant_grounds gr;
 
@@ -387,27 +437,27 @@ fill_in(struct msgmemo *m, struct generator *g, struct composer *c,
 	gr.len[0] = m->grounds.len;
 	gr.text[1] = s->grounds.data;
 	gr.len[1] = s->titles;
-	buf_reset(&m->plain);
-	put_values(m, s, s->plain.data, s->plain.len, 0, &m->plain, val,
-	    vlen, 1);
 	reasons_reset(&m->why);
-	if (variant_check_near(v, m->plain.data, m->plain.len,
-	    (const size_t (*)[2])m->range, s->nvalues, s->sentences, &gr, "",
-	    &m->why) < 0)
-		return 0;
-	/* The subject may name a cited passage by its title too. */
-	gr.len[1] = s->grounds.len;
-	if (compose_subject(c, t->tpl, f, v, "", &m->why) < 0 ||
-	    variant_check_subject(v, &gr, "", &m->why) < 0)
+	if (compose_subject(c, t->tpl, f, v, "", &m->why) < 0)
 		return 0;
 	buf_reset(&m->text);
 	buf_puts(&m->text, t->name);
 	buf_putc(&m->text, '\0');
 	buf_add(&m->text, v->subject.data, v->subject.len);
 	buf_putc(&m->text, '\0');
+	body = m->text.len;
 	put_values(m, s, s->body.data, s->body.len, 0, &m->text, val, vlen,
-	    0);
+	    1);
 	buf_putc(&m->text, '\0');
+	blank_markers(m, s, m->text.data + body, m->text.len - 1 - body);
+	if (variant_check_near(v, m->plain.data, m->plain.len,
+	    (const size_t (*)[2])m->range, s->nvalues, s->sentences, &gr, "",
+	    &m->why) < 0)
+		return 0;
+	/* The subject may name a cited passage by its title too. */
+	gr.len[1] = s->grounds.len;
+	if (variant_check_subject(v, &gr, "", &m->why) < 0)
+		return 0;
 	/* What variant_write_usage writes, as compose sets it. */
 	v->tokens_input = s->tokens_input;
 	v->tokens_output = (unsigned long)(sentence_words(v->subject.data,

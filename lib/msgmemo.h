@@ -41,6 +41,9 @@
 /* Messages kept, in sets of four. */
 #define MSGMEMO_SLOTS 4096
 
+/* Runs of a body's markers blanked for the checks, at most. */
+#define MSGMEMO_BLANKS 64
+
 /* Values put into one message, at most. */
 #define MSGMEMO_VALUES 32
 
@@ -57,7 +60,8 @@ struct msgmemo_slot {
 	int usable;		/* the body with stand-ins passed */
 	int padded;		/* it has [extra] sentences: see the key */
 	struct buf body;
-	struct buf plain;	/* the body with its markers blanked */
+	size_t blank[MSGMEMO_BLANKS][2];	/* variant_check's blanks */
+	size_t nblanks;
 	struct buf json;	/* the body escaped for JSON, without quotes */
 	size_t words;		/* of the body */
 	size_t sentences;	/* of the body, as variant_check split it */
