@@ -193,6 +193,25 @@ ends_phrase(char ring[PHRASE_WORDS][WORD_LEN], size_t cur, size_t n,
 	return 0;
 }
 
+/*
+ * Reads the next word of text (len bytes) from *i into w, in lower case
+ * and cut to WORD_LEN - 1 bytes, as sentence_is_instruction reads words;
+ * moves *i past it. Returns its length (cut), or 0 at the end.
+ */
+static size_t
+next_word(const char *text, size_t len, size_t *i, char *w)
+{
+	size_t k = 0;
+
+	while (*i < len && !isalnum((unsigned char)text[*i]))
+		(*i)++;
+	for (; *i < len && isalnum((unsigned char)text[*i]); (*i)++)
+		if (k < WORD_LEN - 1)
+			w[k++] = (char)tolower((unsigned char)text[*i]);
+	w[k] = '\0';
+	return k;
+}
+
 /* What sentence_is_instruction looks for. */
 static const char *const verbs[] = {
 	"ignore", "disregard", "forget", "override", "bypass", NULL
@@ -217,20 +236,14 @@ int
 sentence_is_instruction(const char *text, size_t len)
 {
 	char ring[PHRASE_WORDS][WORD_LEN], *w;
-	size_t i = 0, k, n = 0, cur = 0;
+	size_t i = 0, n = 0, cur = 0;
 	int verb = 0, object = 0;
 
-	while (i < len) {
-		while (i < len && !isalnum((unsigned char)text[i]))
-			i++;
-		if (i == len)
-			break;
+	for (;;) {
 		cur = (cur + 1) % PHRASE_WORDS;
 		w = ring[cur];
-		for (k = 0; i < len && isalnum((unsigned char)text[i]); i++)
-			if (k < WORD_LEN - 1)
-				w[k++] = (char)tolower((unsigned char)text[i]);
-		w[k] = '\0';
+		if (next_word(text, len, &i, w) == 0)
+			break;
 		if (n < PHRASE_WORDS)
 			n++;
 		verb |= in_list(w, verbs);
@@ -242,23 +255,24 @@ sentence_is_instruction(const char *text, size_t len)
 	return 0;
 }
 
+/* Does a word of text (len bytes) belong to list or to other? */
+static int
+has_listed_word(const char *text, size_t len, const char *const *list,
+    const char *const *other)
+{
+	char w[WORD_LEN];
+	size_t i = 0;
+
+	while (next_word(text, len, &i, w) > 0)
+		if (in_list(w, list) || in_list(w, other))
+			return 1;
+	return 0;
+}
+
 int
 sentence_has_command_word(const char *text, size_t len)
 {
-	char w[WORD_LEN];
-	size_t i = 0, k;
-
-	while (i < len) {
-		while (i < len && !isalnum((unsigned char)text[i]))
-			i++;
-		for (k = 0; i < len && isalnum((unsigned char)text[i]); i++)
-			if (k < WORD_LEN - 1)
-				w[k++] = (char)tolower((unsigned char)text[i]);
-		w[k] = '\0';
-		if (k > 0 && (in_list(w, verbs) || in_list(w, objects)))
-			return 1;
-	}
-	return 0;
+	return has_listed_word(text, len, verbs, objects);
 }
 
 /* The words of the phrases above, for sentence_has_phrase_word. */
@@ -271,20 +285,7 @@ static const char *const phrase_words[] = {
 int
 sentence_has_phrase_word(const char *text, size_t len)
 {
-	char w[WORD_LEN];
-	size_t i = 0, k;
-
-	while (i < len) {
-		while (i < len && !isalnum((unsigned char)text[i]))
-			i++;
-		for (k = 0; i < len && isalnum((unsigned char)text[i]); i++)
-			if (k < WORD_LEN - 1)
-				w[k++] = (char)tolower((unsigned char)text[i]);
-		w[k] = '\0';
-		if (k > 0 && in_list(w, phrase_words))
-			return 1;
-	}
-	return 0;
+	return has_listed_word(text, len, phrase_words, phrase_words);
 }
 
 int
