@@ -2044,6 +2044,39 @@ sentence_len(const char *s, size_t len)
 	return len;
 }
 
+/*
+ * sentence_len and a hash of the sentence (for the memo, where it is all
+ * that matters) in one pass: the eight-byte steps that end no sentence
+ * are hashed as they are passed.
+ */
+static size_t
+sentence_hash(const char *s, size_t len, uint64_t *h)
+{
+	uint64_t acc = 0x9e3779b97f4a7c15ULL, x;
+	size_t i = 0, n, k;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&x, s + i, 8);
+		if (has_byte(x, '.') | has_byte(x, '?') | has_byte(x, ';') |
+		    has_byte(x, ':') | has_byte(x, '\n'))
+			break;
+		acc = (acc ^ x) * 0xff51afd7ed558ccdULL;
+		acc ^= acc >> 32;
+	}
+	/* No sentence ends before i: the rest of the scan starts there. */
+	n = i + sentence_len(s + i, len - i);
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, s + i, 8);
+		acc = (acc ^ x) * 0xff51afd7ed558ccdULL;
+		acc ^= acc >> 32;
+	}
+	for (x = 0, k = 0; i + k < n; k++)
+		x |= (uint64_t)(unsigned char)s[i + k] << (8 * k);
+	acc = (acc ^ x ^ n) * 0xc4ceb9fe1a85ec53ULL;
+	*h = acc ^ acc >> 29;
+	return n;
+}
+
 /* Are the len bytes at a and b the same? Eight at a time. */
 static int
 same_bytes(const char *a, const char *b, size_t len)
@@ -2165,9 +2198,8 @@ lexicon_classify(const struct lexicon *lx, struct lexicon_scan *sc,
 	if (len == 0)
 		return;
 	memo = use_memo(sc);
-	next = sentence_len(text, len);
-	if (memo)
-		hnext = word_hash(text, next);
+	next = memo ? sentence_hash(text, len, &hnext) :
+	    sentence_len(text, len);
 	/*
 	 * The memo is bigger than the caches: each sentence's slot is
 	 * fetched while the sentence before it is screened. A text not
@@ -2178,14 +2210,11 @@ lexicon_classify(const struct lexicon *lx, struct lexicon_scan *sc,
 	for (; len > 0; text += n, len -= n) {
 		n = next;
 		h = hnext;
-		if (n < len) {
+		if (n < len && memo) {
+			next = sentence_hash(text + n, len - n, &hnext);
+			__builtin_prefetch(&sc->memo[hnext & (MEMO_SLOTS - 1)]);
+		} else if (n < len)
 			next = sentence_len(text + n, len - n);
-			if (memo) {
-				hnext = word_hash(text + n, next);
-				__builtin_prefetch(&sc->memo[hnext &
-				    (MEMO_SLOTS - 1)]);
-			}
-		}
 		if (memo)
 			classify_sentence(lx, sc, text, n, h, part);
 		else
