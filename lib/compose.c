@@ -413,7 +413,6 @@ composer_init(struct composer *c)
 	buf_init(&c->extra);
 	buf_init(&c->tmp);
 	buf_init(&c->err);
-	buf_init(&c->rot);
 	for (i = 0; i < COMPOSE_CHOICES; i++) {
 		buf_init(&c->choice[i].passages);
 		buf_init(&c->choice[i].cited);
@@ -436,7 +435,6 @@ composer_release(struct composer *c)
 	buf_release(&c->extra);
 	buf_release(&c->tmp);
 	buf_release(&c->err);
-	buf_release(&c->rot);
 	free(c->order);
 	for (i = 0; i < COMPOSE_CHOICES; i++) {
 		buf_release(&c->choice[i].passages);
@@ -921,30 +919,18 @@ section(const struct template *t, const char *name,
 static size_t
 rotation(struct composer *c, const char *name, size_t n)
 {
-	struct buf *b = &c->rot;
+	/* The hash of the key, a NUL and the name, without copying them. */
+	uint64_t h = hash_fnv1a64_from(HASH_FNV1A64_BASIS, c->key,
+	    strlen(c->key) + 1);
 
-	buf_reset(b);
-	buf_puts(b, c->key);
-	buf_putc(b, '\0');
-	buf_puts(b, name);
-	return (size_t)(hash_fnv1a64(b->data, b->len) % n);
+	return (size_t)(hash_fnv1a64_from(h, name, strlen(name)) % n);
 }
 
 /* Does any line of t name one of the customer's facts? */
 static int
 personal(const struct template *t)
 {
-	const struct template_section *s;
-	size_t i, k, ph;
-
-	for (i = 0; i < template_count(t); i++) {
-		s = template_section_at(t, i);
-		for (k = 0; k < template_lines(s); k++)
-			for (ph = 0; ph < COMPOSE_FACTS; ph++)
-				if (template_uses(s, k, ph))
-					return 1;
-	}
-	return 0;
+	return (template_placeholders(t) & ((1ULL << COMPOSE_FACTS) - 1)) != 0;
 }
 
 /*

@@ -109,7 +109,6 @@ struct composer {
 	size_t ns, scap;
 	struct buf quotes;		/* the quotes, blanks collapsed */
 	struct buf opening, closing, topic, passages, extra, tmp, err;
-	struct buf rot;			/* a rotation's hash key */
 	size_t *sel;
 	size_t nsel, selcap;
 	size_t covered;			/* passages with a quotable unit */

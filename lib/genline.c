@@ -41,6 +41,8 @@ genline_init(struct genline *l, struct generator *g)
 	reasons_init(&l->lost);
 	generate_item_init(&l->item);
 	msgmemo_init(&l->memo, g);
+	for (i = 0; i < COMPOSE_FACTS; i++)
+		l->fact_len[i] = strlen(compose_fact_field(i));
 }
 
 void
@@ -177,7 +179,8 @@ plain(const struct jsonscan_member *m)
  * with an escape, a member it reads given twice, "variants" already there.
  */
 static int
-find(const struct jsonscan_member *m, int n, struct fields *f)
+find(const struct jsonscan_member *m, int n, const size_t *fact_len,
+    struct fields *f)
 {
 	const struct jsonscan_member **slot;
 	size_t k;
@@ -196,7 +199,9 @@ find(const struct jsonscan_member *m, int n, struct fields *f)
 		else if (jsonscan_is_key(&m[i], "retrieval"))
 			slot = &f->retrieval;
 		for (k = 0; slot == NULL && k < COMPOSE_FACTS; k++)
-			if (jsonscan_is_key(&m[i], compose_fact_field(k)))
+			if (m[i].keylen == fact_len[k] &&
+			    memcmp(m[i].key, compose_fact_field(k), fact_len[k]) ==
+			    0)
 				slot = &f->fact[k];
 		if (slot != NULL && *slot != NULL)
 			return 0;
@@ -567,7 +572,7 @@ fast(struct genline *l, const char *line, size_t len, struct buf *out)
 	at = kept_retrieval(l, line, len, &kept);
 	if (line[0] != '{' || (n = jsonscan_object_known(line, len, m,
 	    MEMBERS_MAX, &f.close, at, at < len ? l->entry[kept].rlen : 0)) <
-	    0 || !find(m, n, &f) || !facts(l, &f))
+	    0 || !find(m, n, l->fact_len, &f) || !facts(l, &f))
 		return 0;
 	assigned = f.assignment != NULL &&
 	    f.assignment->type != JSONSCAN_NULL;

@@ -61,6 +61,7 @@ struct genline {
 	uint64_t nextid;		/* of the entries prepared */
 	uint64_t nexttext;		/* of the retrieval texts kept */
 	size_t retrieval_at;		/* in the last line */
+	size_t fact_len[COMPOSE_FACTS];	/* of the facts' field names */
 	/* Of the last record written: as generate_item's. */
 	size_t nmessages;
 	struct reasons lost;

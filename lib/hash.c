@@ -6,10 +6,9 @@
 #include "hash.h"
 
 uint64_t
-hash_fnv1a64(const void *s, size_t len)
+hash_fnv1a64_from(uint64_t h, const void *s, size_t len)
 {
 	const unsigned char *p = s;
-	uint64_t h = 0xcbf29ce484222325ULL;
 	size_t i;
 
 	for (i = 0; i < len; i++) {
@@ -17,6 +16,12 @@ hash_fnv1a64(const void *s, size_t len)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+uint64_t
+hash_fnv1a64(const void *s, size_t len)
+{
+	return hash_fnv1a64_from(HASH_FNV1A64_BASIS, s, len);
 }
 
 uint32_t

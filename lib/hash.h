@@ -16,6 +16,13 @@
  */
 uint64_t hash_fnv1a64(const void *s, size_t len);
 
+/*
+ * FNV-1a 64 going on from h over len more bytes of s: from the basis over
+ * a text's pieces it gives hash_fnv1a64 of the whole.
+ */
+#define HASH_FNV1A64_BASIS 0xcbf29ce484222325ULL
+uint64_t hash_fnv1a64_from(uint64_t h, const void *s, size_t len);
+
 /* 32-bit FNV-1a (basis 0x811c9dc5, prime 0x01000193); "a" gives 0xe40c292c. */
 uint32_t hash_fnv1a32(const void *s, size_t len);
 

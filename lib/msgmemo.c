@@ -485,10 +485,9 @@ msgmemo_prepare(struct msgmemo *m, struct generator *g, uint64_t entry,
 	if (!s->usable || !fill_in(m, g, c, s, f, i))
 		return 0;
 	if (g->tone[i].control)
-		snprintf(m->id, sizeof(m->id), "control");
+		memcpy(m->id, "control", sizeof("control"));
 	else
-		snprintf(m->id, sizeof(m->id), "VAR%016llX",
-		    (unsigned long long)hash_xxh64(m->text.data, m->text.len));
+		variant_format_id(m->id, hash_xxh64(m->text.data, m->text.len));
 	memcpy(id, m->id, sizeof(m->id));
 	m->ready = s;
 	return 1;

@@ -395,6 +395,17 @@ template_uses(const struct template_section *s, size_t i, size_t ph)
 	    (s->t->lines[s->first + i].uses & (1ULL << ph)) != 0;
 }
 
+unsigned long long
+template_placeholders(const struct template *t)
+{
+	unsigned long long uses = 0;
+	size_t i;
+
+	for (i = 0; i < t->nlines; i++)
+		uses |= t->lines[i].uses;
+	return uses;
+}
+
 int
 template_render_line(const struct template_section *s, size_t i,
     const char *const *values, struct buf *out, struct buf *err,

@@ -91,6 +91,9 @@ unsigned long template_lineno(const struct template_section *s, size_t i);
 /* Returns 1 if line i of s uses placeholder ph (its index in the spec). */
 int template_uses(const struct template_section *s, size_t i, size_t ph);
 
+/* The placeholders any line of t uses: bit i for placeholder i. */
+unsigned long long template_placeholders(const struct template *t);
+
 /*
  * Appends line i of s to out with each placeholder replaced by its value:
  * values[k] for placeholder k, NULL meaning it has none. Returns 0, or -1

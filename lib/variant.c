@@ -875,6 +875,18 @@ variant_check_subject(struct variant *v, const struct variant_grounds *g,
 }
 
 void
+variant_format_id(char *id, uint64_t h)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	int i;
+
+	memcpy(id, "VAR", 3);
+	for (i = 0; i < 16; i++)
+		id[3 + i] = hex[h >> (60 - 4 * i) & 15];
+	id[19] = '\0';
+}
+
+void
 variant_set_id(struct variant *v, int control)
 {
 	struct buf *b = &v->scratch;
@@ -890,8 +902,7 @@ variant_set_id(struct variant *v, int control)
 	buf_putc(b, '\0');
 	buf_add(b, buf_str(&v->body), v->body.len);
 	buf_putc(b, '\0');
-	snprintf(v->id, sizeof(v->id), "VAR%016llX",
-	    (unsigned long long)hash_xxh64(b->data, b->len));
+	variant_format_id(v->id, hash_xxh64(b->data, b->len));
 }
 
 /* Appends ,"key":s, or null for NULL. */
@@ -904,6 +915,19 @@ member(struct buf *b, const char *key, const char *s)
 		jsonw_string(b, s, strlen(s));
 	else
 		buf_add(b, "null", 4);
+}
+
+/*
+ * Appends the count n as jsonw_double would write (double)n: as its
+ * digits below 2^53, where the two agree, without formatting a double.
+ */
+static void
+count(struct buf *b, unsigned long n)
+{
+	if (n <= 1ULL << 53)
+		jsonw_int(b, (long long)n);
+	else
+		jsonw_double(b, (double)n);
 }
 
 void
@@ -950,7 +974,7 @@ variant_write_cited(struct buf *b, const struct variant *v,
 	member(b, "model", v->model);
 	buf_putc(b, ',');
 	jsonw_key(b, "tokens_input");
-	jsonw_double(b, (double)v->tokens_input);
+	count(b, v->tokens_input);
 }
 
 void
@@ -958,10 +982,10 @@ variant_write_usage(struct buf *b, const struct variant *v)
 {
 	buf_putc(b, ',');
 	jsonw_key(b, "tokens_output");
-	jsonw_double(b, (double)v->tokens_output);
+	count(b, v->tokens_output);
 	buf_putc(b, ',');
 	jsonw_key(b, "tokens_total");
-	jsonw_double(b, (double)(v->tokens_input + v->tokens_output));
+	count(b, v->tokens_input + v->tokens_output);
 	buf_putc(b, ',');
 	jsonw_key(b, "cost_usd");
 	jsonw_double(b, v->cost_usd);

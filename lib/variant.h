@@ -19,6 +19,7 @@
 #define CPO_VARIANT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "json.h"
@@ -159,6 +160,9 @@ int variant_check_near(struct variant *v, const char *plain, size_t len,
  * byte, in upper-case hexadecimal. The same message always has the same id.
  */
 void variant_set_id(struct variant *v, int control);
+
+/* Writes "VAR" and h in 16 upper-case hexadecimal digits into id. */
+void variant_format_id(char *id, uint64_t h);
 
 /*
  * Appends v as a Message Variant object (JSON, in the seed's field order),
