@@ -38,7 +38,7 @@
 #include "reasons.h"
 #include "variant.h"
 
-/* Messages kept, in sets of four. */
+/* Bodies kept, in sets of four (each some 6 KB). */
 #define MSGMEMO_SLOTS 4096
 
 /* Runs of a body's markers blanked for the checks, at most. */
