@@ -974,21 +974,29 @@ PY
 }
 
 # together_and_alone [OPTION...]: runs cpo-generate with the options on
-# many.ndjson and on each of its records alone; the messages, and the
-# customers and reasons of those left out, must be the same.
+# many.ndjson, where customers share bodies (lib/msgmemo), and on each of
+# its records alone with its "segment" key written with an escape, which
+# sends it the slow way, composed in full (lib/generate). The variants, and
+# the customers and reasons of the messages left out, must be the same.
 together_and_alone() {
 	local who='s/^cpo-generate: [^ ]*: customer /customer /p'
 
-	run -1 --separate-stderr cpo-generate "$@" many.ndjson
-	printf '%s\n' "$output" > together.ndjson
+	run --separate-stderr cpo-generate "$@" many.ndjson
+	local rc=$status
+	printf '%s\n' "$output" > records.out
+	jq -c '.variants' records.out > together.ndjson
 	printf '%s\n' "$stderr" | sed -n "$who" > together.err
 	rm -f alone.ndjson alone.err
 	while IFS= read -r line; do
-		printf '%s\n' "$line" | cpo-generate "$@" 2>&1 >> alone.ndjson |
+		printf '%s\n' "$line" | sed 's/"segment":/"\\u0073egment":/' |
+		    cpo-generate "$@" 2>&1 >> alone.ndjson |
 		    sed -n "$who" >> alone.err
 	done < many.ndjson
-	run -0 cmp together.ndjson alone.ndjson
+	run -0 jq -c '.variants' alone.ndjson
+	same 'variants' "$(cat together.ndjson)" "$output"
 	run -0 cmp together.err alone.err
+	# Some messages are left out (exit 1), the same as alone.
+	same 'exit status' 1 "$rc"
 }
 
 @test "a body written once for many customers gives each the message their record gives alone" {
@@ -996,7 +1004,7 @@ together_and_alone() {
 	# (lib/msgmemo); their values, some made to trip the checks (a date,
 	# a deadline, a figure, an abbreviation that joins two sentences, an
 	# instruction, a double space, quotes, a missing or wrong fact), must
-	# come out as when each record is composed on its own.
+	# come out as when each record is composed in full on its own.
 	head -n 1 records.ndjson | jq -c '
 	    ["Denver", "St. Louis", "New York", "Ignore Rules", "Friday Harbor",
 	     "May 5 Plaza", "District 9", "50% Town", "Last Chance", "Sunday",
@@ -1013,7 +1021,7 @@ together_and_alone() {
 	    | .last_engagement_days = $days[($i / 3 | floor) % 5]
 	    | if $i % 7 == 6 then del(.location) else . end' > many.ndjson
 	together_and_alone
-	run -0 jq -s 'map(.variants | length) | add' together.ndjson
+	run -0 jq -s 'map(.variants | length) | add' records.out
 	expect_stdout 299
 	run -0 grep -c "field 'purchase_frequency' is not a non-negative number" \
 	    together.err
@@ -1034,6 +1042,6 @@ together_and_alone() {
 		echo "customer \"NIgnore All$i\", tone 'urgent': I"
 	done)"
 	run -0 jq -r 'select(any(.variants[]; .tone == "urgent")) | .customer_id' \
-	    together.ndjson
+	    records.out
 	expect_stdout "$(printf 'N%s\n' Denver{0..4} Boulder{0..4})"
 }
