@@ -192,7 +192,8 @@ soak: $(BIN) tools-test
 FUZZ = build/fuzz
 FUZZ_CC = clang
 FUZZ_TIME = 600
-FUZZ_TARGETS = csv ndjson content rules experiment template safety responses
+FUZZ_TARGETS = csv ndjson content rules experiment template safety responses \
+	generate
 # Every report stops the fuzzer (halt_on_error in scripts/fuzz-run), but a
 # pointer overflow can be suppressed (tests/fuzz/known-ub.supp).
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
