@@ -199,9 +199,8 @@ find(const struct jsonscan_member *m, int n, const size_t *fact_len,
 		else if (jsonscan_is_key(&m[i], "retrieval"))
 			slot = &f->retrieval;
 		for (k = 0; slot == NULL && k < COMPOSE_FACTS; k++)
-			if (m[i].keylen == fact_len[k] &&
-			    memcmp(m[i].key, compose_fact_field(k), fact_len[k]) ==
-			    0)
+			if (m[i].keylen == fact_len[k] && memcmp(m[i].key,
+			    compose_fact_field(k), fact_len[k]) == 0)
 				slot = &f->fact[k];
 		if (slot != NULL && *slot != NULL)
 			return 0;
@@ -678,7 +677,8 @@ genline_run(struct generator *g, struct run *run, const char *input)
 			stop = run_reject(run, name, in.lineno, line, len, &why);
 		}
 		if (block.len >= BLOCK_SIZE) {
-			stop |= run_write_block(run, block.data, block.len, n) < 0;
+			stop |= run_write_block(run, block.data, block.len,
+			    n) < 0;
 			buf_reset(&block);
 			n = 0;
 		}

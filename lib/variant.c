@@ -810,13 +810,14 @@ values_may_instruct(const char *plain, size_t len, const size_t (*value)[2],
 			if (sentence_is_instruction(plain + from, to - from))
 				return 1;
 		}
-		for (i = value[k][1]; i < len && !blank((unsigned char)plain[i]);
-		    i++)
-			if (plain[i] == '.' && sentence_abbreviation_at(plain, i))
+		for (i = value[k][1]; i < len &&
+		    !blank((unsigned char)plain[i]); i++)
+			if (plain[i] == '.' &&
+			    sentence_abbreviation_at(plain, i))
 				return 1;
 		/* A value's digit after "No." (the stand-in is no digit). */
-		for (i = value[k][0]; i > 0 && blank((unsigned char)plain[i - 1]);
-		    i--)
+		for (i = value[k][0]; i > 0 &&
+		    blank((unsigned char)plain[i - 1]); i--)
 			;
 		if (i > 0 && plain[i - 1] == '.' &&
 		    sentence_abbreviation_at(plain, i - 1))
