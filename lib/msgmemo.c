@@ -313,7 +313,8 @@ lookup(struct msgmemo *m, int *found)
 			return s;
 		}
 	}
-	s = &set[m->misses++ % 4];
+	/* A miss replaces the ways in turn. */
+	s = &set[m->fills++ % 4];
 	s->hash = h;
 	buf_reset(&s->key);
 	buf_grow(&s->key, 2 * m->key.len);
@@ -339,13 +340,10 @@ body(struct msgmemo *m, struct generator *g, struct composer *c,
 	s = lookup(m, &found);
 	if (!found)
 		fill_slot(m, g, c, ps, f, i, s);
-	if (!s->usable || !s->padded) {
-		m->hits += (unsigned long)found;
+	if (!s->usable || !s->padded)
 		return s;
-	}
 	buf_add(&m->key, &rot[COMPOSE_ROT_EXTRA], sizeof(rot[0]));
 	s = lookup(m, &found);
-	m->hits += (unsigned long)found;
 	if (!found)
 		fill_slot(m, g, c, ps, f, i, s);
 	return s;

@@ -83,7 +83,7 @@ struct msgmemo {
 	struct reasons why;		/* thrown away */
 	const struct msgmemo_slot *ready;	/* msgmemo_prepare's */
 	char id[VARIANT_ID_SIZE];		/* its variant's */
-	unsigned long hits, misses;
+	unsigned long fills;		/* slots filled: which way is next */
 };
 
 /* Sets m up for the tones of generator g (loaded). Can't fail. */

@@ -995,14 +995,6 @@ variant_write_usage(struct buf *b, const struct variant *v)
 }
 
 void
-variant_write_tail(struct buf *b, const struct variant *v,
-    const struct passages *ps, const char *generated_at)
-{
-	variant_write_cited(b, v, ps, generated_at);
-	variant_write_usage(b, v);
-}
-
-void
 variant_write(struct buf *b, const struct variant *v,
     const struct passages *ps, const char *customer_id, const char *segment,
     const char *generated_at)
@@ -1013,7 +1005,8 @@ variant_write(struct buf *b, const struct variant *v,
 	member(b, "customer_id", customer_id);
 	variant_write_mid(b, v, segment);
 	jsonw_string(b, buf_str(&v->body), strlen(buf_str(&v->body)));
-	variant_write_tail(b, v, ps, generated_at);
+	variant_write_cited(b, v, ps, generated_at);
+	variant_write_usage(b, v);
 }
 
 cJSON *

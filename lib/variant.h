@@ -176,15 +176,13 @@ void variant_write(struct buf *b, const struct variant *v,
 /*
  * variant_write in pieces, for a message written for many customers: the
  * members from segment to "body": (after variant_id and customer_id), and
- * the members after the body: the tail, which is the cited part (tone to
- * tokens_input) and the usage (tokens_output on). variant_write is '{',
- * variant_id, customer_id, the middle, the body as a JSON string and the
- * tail.
+ * the members after the body: the cited part (tone to tokens_input) and
+ * the usage (tokens_output on). variant_write is '{', variant_id,
+ * customer_id, the middle, the body as a JSON string, the cited part and
+ * the usage.
  */
 void variant_write_mid(struct buf *b, const struct variant *v,
     const char *segment);
-void variant_write_tail(struct buf *b, const struct variant *v,
-    const struct passages *ps, const char *generated_at);
 void variant_write_cited(struct buf *b, const struct variant *v,
     const struct passages *ps, const char *generated_at);
 void variant_write_usage(struct buf *b, const struct variant *v);
