@@ -483,10 +483,11 @@ msgmemo_prepare(struct msgmemo *m, struct generator *g, uint64_t entry,
 	if (!s->usable || !fill_in(m, g, c, s, f, i))
 		return 0;
 	if (g->tone[i].control)
-		memcpy(m->id, "control", sizeof("control"));
+		memcpy(g->v.id, "control", sizeof("control"));
 	else
-		variant_format_id(m->id, hash_xxh64(m->text.data, m->text.len));
-	memcpy(id, m->id, sizeof(m->id));
+		variant_format_id(g->v.id, hash_xxh64(m->text.data,
+		    m->text.len));
+	memcpy(id, g->v.id, VARIANT_ID_SIZE);
 	m->ready = s;
 	return 1;
 }
@@ -499,11 +500,7 @@ msgmemo_write(struct msgmemo *m, struct generator *g,
 	const char *val[COMPOSE_FACTS];
 	size_t vlen[COMPOSE_FACTS], k;
 
-	buf_puts(out, "{\"variant_id\":");
-	jsonw_string(out, m->id, strlen(m->id));
-	buf_puts(out, ",\"customer_id\":");
-	jsonw_string(out, f->customer_id, strlen(f->customer_id));
-	variant_write_mid(out, &g->v, f->segment);
+	variant_write_head(out, &g->v, f->customer_id, f->segment);
 	buf_putc(out, '"');
 	for (k = 0; k < COMPOSE_FACTS; k++) {
 		buf_reset(&m->escaped[k]);

@@ -82,7 +82,6 @@ struct msgmemo {
 	size_t range[MSGMEMO_VALUES][2];	/* the values in plain */
 	struct reasons why;		/* thrown away */
 	const struct msgmemo_slot *ready;	/* msgmemo_prepare's */
-	char id[VARIANT_ID_SIZE];		/* its variant's */
 	unsigned long fills;		/* slots filled: which way is next */
 };
 
@@ -94,8 +93,8 @@ void msgmemo_release(struct msgmemo *m);
 /*
  * Makes ready tone i's variant for the customer with facts f, whose
  * passages ps were prepared in c as entry (a number given to each new
- * preparation), as generate_offline would write it, and copies its id
- * into id. Returns 1, or 0 when the message must be composed in full.
+ * preparation), in g->v as generate_offline would (subject, id, usage; the
+ * body stays in m), and copies its id into id. Returns 1, or 0 when the message must be composed in full.
  */
 int msgmemo_prepare(struct msgmemo *m, struct generator *g, uint64_t entry,
     struct composer *c, const struct passages *ps,

@@ -932,8 +932,13 @@ count(struct buf *b, unsigned long n)
 }
 
 void
-variant_write_mid(struct buf *b, const struct variant *v, const char *segment)
+variant_write_head(struct buf *b, const struct variant *v,
+    const char *customer_id, const char *segment)
 {
+	buf_putc(b, '{');
+	jsonw_key(b, "variant_id");
+	jsonw_string(b, v->id, strlen(v->id));
+	member(b, "customer_id", customer_id);
 	member(b, "segment", segment);
 	buf_putc(b, ',');
 	jsonw_key(b, "subject");
@@ -999,11 +1004,7 @@ variant_write(struct buf *b, const struct variant *v,
     const struct passages *ps, const char *customer_id, const char *segment,
     const char *generated_at)
 {
-	buf_putc(b, '{');
-	jsonw_key(b, "variant_id");
-	jsonw_string(b, v->id, strlen(v->id));
-	member(b, "customer_id", customer_id);
-	variant_write_mid(b, v, segment);
+	variant_write_head(b, v, customer_id, segment);
 	jsonw_string(b, buf_str(&v->body), strlen(buf_str(&v->body)));
 	variant_write_cited(b, v, ps, generated_at);
 	variant_write_usage(b, v);

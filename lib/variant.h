@@ -175,14 +175,12 @@ void variant_write(struct buf *b, const struct variant *v,
 
 /*
  * variant_write in pieces, for a message written for many customers: the
- * members from segment to "body": (after variant_id and customer_id), and
- * the members after the body: the cited part (tone to tokens_input) and
- * the usage (tokens_output on). variant_write is '{', variant_id,
- * customer_id, the middle, the body as a JSON string, the cited part and
- * the usage.
+ * head (from '{' to "body":), and after the body the cited part (tone to
+ * tokens_input) and the usage (tokens_output on). variant_write is the
+ * head, the body as a JSON string, the cited part and the usage.
  */
-void variant_write_mid(struct buf *b, const struct variant *v,
-    const char *segment);
+void variant_write_head(struct buf *b, const struct variant *v,
+    const char *customer_id, const char *segment);
 void variant_write_cited(struct buf *b, const struct variant *v,
     const struct passages *ps, const char *generated_at);
 void variant_write_usage(struct buf *b, const struct variant *v);
